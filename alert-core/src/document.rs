@@ -1,0 +1,160 @@
+//! Log events as JSON objects, and ElastAlert2's dotted-field lookup.
+
+use serde_json::{Map, Value};
+
+/// The suffix ElastAlert2 treats as a multi-field specifier (`user.keyword` → `user`).
+const MULTI_FIELD: &str = "keyword";
+
+/// Looks a dotted field up in a document exactly as ElastAlert2's `lookup_es_key` does.
+///
+/// * The longest literal key wins: a key literally named `"a.b"` beats the nested `a → b`.
+/// * `name[N]` indexes an array with a single digit `N` (ElastAlert2's own limit).
+/// * A trailing `.keyword` is first tried as a real field, then ignored.
+/// * When a prefix is found but holds a scalar, that scalar is returned even though the path
+///   goes on (ElastAlert2 does the same; it is what makes `.keyword` work on plain fields).
+///
+/// ```
+/// use serde_json::json;
+/// use alert_core::document::lookup_es_key;
+///
+/// let doc = json!({"client": {"ip": "10.0.0.1"}, "a.b": 1, "tags": [{"k": "x"}]});
+/// assert_eq!(lookup_es_key(&doc, "client.ip"), Some(&json!("10.0.0.1")));
+/// assert_eq!(lookup_es_key(&doc, "a.b"), Some(&json!(1)));
+/// assert_eq!(lookup_es_key(&doc, "client.ip.keyword"), Some(&json!("10.0.0.1")));
+/// assert_eq!(lookup_es_key(&doc, "tags[0]k"), Some(&json!("x")));
+/// assert_eq!(lookup_es_key(&doc, "missing"), None);
+/// ```
+pub fn lookup_es_key<'a>(doc: &'a Value, term: &str) -> Option<&'a Value> {
+    let map = doc.as_object()?;
+    if !term.contains(['.', '[']) {
+        return map.get(term);
+    }
+    let parts: Vec<&str> = term.split('.').collect();
+    find(map, &parts)
+}
+
+/// The recursive search of ElastAlert2's `_find_es_dict_by_key`, over pre-split components.
+fn find<'a>(map: &'a Map<String, Value>, parts: &[&str]) -> Option<&'a Value> {
+    for i in (1..=parts.len()).rev() {
+        let joined = parts[..i].join(".");
+        let (root, index, rest) = split_index(&joined);
+        let Some(value) = map.get(root) else {
+            continue;
+        };
+        let mut children: Vec<&str> = Vec::new();
+        if let Some(rest) = rest {
+            children.push(rest);
+        }
+        children.extend_from_slice(&parts[i..]);
+        // ElastAlert2 tries `keyword` as a literal first, then ignores it; the first option always
+        // returns, so only the literal reading matters in practice.
+        return descend(value, index, &children);
+    }
+    None
+}
+
+/// Follows the remaining components below a found key.
+fn descend<'a>(value: &'a Value, index: Option<usize>, children: &[&str]) -> Option<&'a Value> {
+    if let Some(index) = index {
+        let item = value.as_array()?.get(index)?;
+        if children.is_empty() {
+            return Some(item);
+        }
+        if let Some(obj) = item.as_object() {
+            return find(obj, &split_children(children));
+        }
+    }
+    match value {
+        Value::Object(obj) if !children.is_empty() => find(obj, &split_children(children)),
+        _ => Some(value),
+    }
+}
+
+/// Re-splits children (the text after `[N]` may itself contain dots).
+fn split_children<'s>(children: &[&'s str]) -> Vec<&'s str> {
+    children.iter().flat_map(|c| c.split('.')).collect()
+}
+
+/// Splits `foo[3]bar` into (`foo`, Some(3), Some("bar")), as the regex `(.+?)\[(\d)\](.*)` does.
+fn split_index(root: &str) -> (&str, Option<usize>, Option<&str>) {
+    let bytes = root.as_bytes();
+    for i in 1..bytes.len().saturating_sub(2) {
+        if bytes[i] == b'[' && bytes[i + 1].is_ascii_digit() && bytes[i + 2] == b']' {
+            let rest = &root[i + 3..];
+            return (
+                &root[..i],
+                Some(usize::from(bytes[i + 1] - b'0')),
+                (!rest.is_empty()).then_some(rest),
+            );
+        }
+    }
+    (root, None, None)
+}
+
+/// Whether a looked-up value counts as missing (`None` in ElastAlert2: absent or JSON null).
+pub fn is_missing(value: Option<&Value>) -> bool {
+    matches!(value, None | Some(Value::Null))
+}
+
+/// The multi-field suffix, exposed for callers that strip it from field names.
+pub fn multi_field_suffix() -> &'static str {
+    MULTI_FIELD
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookup_follows_elastalert2_rules() {
+        let doc = json!({
+            "a": {"b": {"c": 1}},
+            "a.b": {"d": 2},
+            "x.y.z": 3,
+            "user": "bob",
+            "nested": {"keyword": "lit"},
+            "list": [{"n": "first"}, {"n": "second"}],
+            "plain": [10, 20],
+            "scalar": 5,
+            "null": null,
+        });
+        let cases: &[(&str, Option<Value>)] = &[
+            ("a.b.c", None), // "a.b" wins and has no "c"
+            ("a.b.d", Some(json!(2))),
+            ("x.y.z", Some(json!(3))),
+            ("user", Some(json!("bob"))),
+            ("user.keyword", Some(json!("bob"))),
+            ("nested.keyword", Some(json!("lit"))),
+            ("list[1]n", Some(json!("second"))),
+            ("list[0]n", Some(json!("first"))),
+            ("list[0].n", None), // ElastAlert2 keeps the dot and finds no ".n" key
+            ("list[5]n", None),
+            ("plain[1]", Some(json!(20))),
+            ("scalar.deeper", Some(json!(5))),
+            ("null", Some(Value::Null)),
+            ("nothing.here", None),
+        ];
+        for (term, expected) in cases {
+            assert_eq!(lookup_es_key(&doc, term), expected.as_ref(), "term {term}");
+        }
+    }
+
+    #[test]
+    fn two_digit_index_is_not_an_index() {
+        let doc = json!({"list": [0,1,2,3,4,5,6,7,8,9,10,11,12]});
+        assert_eq!(lookup_es_key(&doc, "list[12]"), None);
+    }
+
+    #[test]
+    fn non_object_documents_have_no_fields() {
+        assert_eq!(lookup_es_key(&json!([1, 2]), "a"), None);
+    }
+
+    #[test]
+    fn missing_means_absent_or_null() {
+        assert!(is_missing(None));
+        assert!(is_missing(Some(&Value::Null)));
+        assert!(!is_missing(Some(&json!(0))));
+    }
+}

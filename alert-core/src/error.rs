@@ -1,0 +1,143 @@
+//! The one error type of `alert-core`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading, validating or evaluating in the pure core.
+///
+/// Messages are lowercase and name the file, option or construct at fault so that a user can fix
+/// the input without reading code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// YAML that does not parse; line and column are 1-based.
+    #[error("{file}:{line}:{column}: invalid yaml: {message}")]
+    YamlSyntax {
+        /// The file the text came from.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// A file that could not be read or listed.
+    #[error("{file}: cannot read: {message}")]
+    Read {
+        /// The file or directory.
+        file: PathBuf,
+        /// What the file system said.
+        message: String,
+    },
+    /// An option nobody consumes.
+    #[error("{file}: unknown option '{option}'{}", suggestion.as_ref().map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default())]
+    UnknownOption {
+        /// The file that sets it.
+        file: PathBuf,
+        /// The option as spelled.
+        option: String,
+        /// The closest known option, when one is close enough.
+        suggestion: Option<String>,
+    },
+    /// An option whose value has the wrong type.
+    #[error("{file}: option '{option}' must be {expected}, got {found}")]
+    WrongType {
+        /// The file that sets it.
+        file: PathBuf,
+        /// The option.
+        option: String,
+        /// What was expected, e.g. `an integer`.
+        expected: String,
+        /// What was found, e.g. `a string ("ten")`.
+        found: String,
+    },
+    /// A required option that is absent.
+    #[error("{file}: missing required option '{option}'{}", context.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    MissingOption {
+        /// The file that lacks it.
+        file: PathBuf,
+        /// The option.
+        option: String,
+        /// Why it is required, when that is not obvious.
+        context: Option<String>,
+    },
+    /// An option with a value of the right type but an unacceptable content.
+    #[error("{file}: option '{option}': {message}")]
+    InvalidValue {
+        /// The file that sets it.
+        file: PathBuf,
+        /// The option.
+        option: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Two rules with the same name.
+    #[error("{second}: duplicate rule name '{name}' (already used by {first})")]
+    DuplicateRuleName {
+        /// The name.
+        name: String,
+        /// The file that used it first.
+        first: PathBuf,
+        /// The file that used it again.
+        second: PathBuf,
+    },
+    /// An `import` that cannot be followed.
+    #[error("{file}: import '{target}': {message}")]
+    Import {
+        /// The importing file.
+        file: PathBuf,
+        /// The import as written.
+        target: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A feature ElastAlert2 has that `alert` deliberately does not ship.
+    #[error("{file}: {what} is not supported by alert: {why}")]
+    Unsupported {
+        /// The file that asks for it.
+        file: PathBuf,
+        /// What is asked for, e.g. `alerter 'jira'`.
+        what: String,
+        /// Why, and what to do instead.
+        why: String,
+    },
+    /// A filter that is malformed.
+    #[error("invalid filter: {0}")]
+    InvalidFilter(String),
+    /// A filter construct that cannot be evaluated in process.
+    #[error("filter construct '{construct}' cannot be evaluated locally: {why}")]
+    UnsupportedFilter {
+        /// The construct, e.g. `geo_distance` or `script`.
+        construct: String,
+        /// Why, or what to use instead.
+        why: String,
+    },
+    /// A timestamp or duration that does not parse.
+    #[error("invalid time: {0}")]
+    InvalidTime(String),
+}
+
+impl Error {
+    /// Attaches a file name to a filter or time error raised while loading that file.
+    #[must_use]
+    pub fn in_file(self, file: &std::path::Path, option: &str) -> Self {
+        match self {
+            Error::InvalidFilter(message) | Error::InvalidTime(message) => Error::InvalidValue {
+                file: file.to_path_buf(),
+                option: option.to_string(),
+                message,
+            },
+            Error::UnsupportedFilter { construct, why } => Error::InvalidValue {
+                file: file.to_path_buf(),
+                option: option.to_string(),
+                message: format!(
+                    "filter construct '{construct}' cannot be evaluated locally: {why}"
+                ),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
