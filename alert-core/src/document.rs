@@ -101,6 +101,52 @@ pub fn multi_field_suffix() -> &'static str {
     MULTI_FIELD
 }
 
+/// Python's `str()` of a value, which ElastAlert2 uses to build keys (`hashable`, compound
+/// query keys): `None`, `True`, `5`, `5.0`, `['a', 1]`, `{'k': 'v'}`.
+///
+/// ```
+/// use alert_core::document::python_str;
+/// use serde_json::json;
+/// assert_eq!(python_str(&json!(null)), "None");
+/// assert_eq!(python_str(&json!(["a", 1, true])), "['a', 1, True]");
+/// assert_eq!(python_str(&json!(2.0)), "2.0");
+/// ```
+pub fn python_str(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => python_repr(other),
+    }
+}
+
+/// Python's `repr()` of a JSON value (strings quoted as Python quotes them).
+pub fn python_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_string(),
+        Value::Bool(true) => "True".to_string(),
+        Value::Bool(false) => "False".to_string(),
+        Value::Number(n) => python_number(n),
+        Value::String(s) if s.contains('\'') && !s.contains('"') => format!("\"{s}\""),
+        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(python_repr).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(map) => {
+            let inner: Vec<String> =
+                map.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+    }
+}
+
+/// Python prints floats with at least one decimal (`2.0`) and integers plainly.
+fn python_number(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e16 => format!("{f:.1}"),
+        _ => n.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +190,23 @@ mod tests {
     fn two_digit_index_is_not_an_index() {
         let doc = json!({"list": [0,1,2,3,4,5,6,7,8,9,10,11,12]});
         assert_eq!(lookup_es_key(&doc, "list[12]"), None);
+    }
+
+    #[test]
+    fn python_str_matches_python() {
+        let cases = [
+            (json!("plain"), "plain"),
+            (json!(5), "5"),
+            (json!(1.5), "1.5"),
+            (json!(3.0), "3.0"),
+            (json!(false), "False"),
+            (json!(null), "None"),
+            (json!(["it's"]), "[\"it's\"]"),
+            (json!({"a": [1, "b"]}), "{'a': [1, 'b']}"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(python_str(&value), expected, "{value}");
+        }
     }
 
     #[test]

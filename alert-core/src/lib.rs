@@ -10,7 +10,10 @@
 //! assert_eq!(lookup_es_key(&doc, "host.name").and_then(|v| v.as_str()), Some("web-1"));
 //! ```
 
+pub mod config;
 pub mod document;
+pub mod time;
+pub mod yaml;
 mod error;
 
 pub use error::{Error, Result};

@@ -1,0 +1,12 @@
+//! Time in ElastAlert2's terms: instants, durations in both spellings, and timestamp formats.
+//!
+//! Everything is microseconds since the Unix epoch in an `i64`, the resolution Python's
+//! `datetime` has, so arithmetic is exact and a window entry stays small.
+
+mod duration;
+mod format;
+mod timestamp;
+
+pub use duration::Duration;
+pub use format::TimestampType;
+pub use timestamp::Timestamp;

@@ -1,0 +1,32 @@
+//! The one error type of `alert-engine`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the engine's imperative shell.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Loading or evaluating failed in the pure core.
+    #[error(transparent)]
+    Core(#[from] alert_core::Error),
+    /// A file that cannot be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A data file that is not NDJSON or a JSON array of documents.
+    #[error("{path}: {message}")]
+    Data {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
