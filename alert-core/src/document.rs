@@ -2,8 +2,40 @@
 
 use serde_json::{Map, Value};
 
+use crate::alert::Match;
+use crate::time::Timestamp;
+
 /// The suffix ElastAlert2 treats as a multi-field specifier (`user.keyword` → `user`).
 const MULTI_FIELD: &str = "keyword";
+
+/// A log event: its source document and its parsed timestamp.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// When it happened (the rule's `timestamp_field`, parsed).
+    pub timestamp: Timestamp,
+    /// The document (`_source`, with `_id` and `_index` copied in as ElastAlert2 does).
+    pub source: Value,
+}
+
+impl Event {
+    /// An event at `timestamp` with `source`.
+    pub fn new(timestamp: Timestamp, source: Value) -> Self {
+        Event { timestamp, source }
+    }
+
+    /// The match body ElastAlert2 records for this event: a copy of the document with the
+    /// top-level timestamp field written back as `dt_to_ts` writes it.
+    pub fn to_match(&self, timestamp_field: &str) -> Match {
+        let mut body = match &self.source {
+            Value::Object(map) => map.clone(),
+            _ => Map::new(),
+        };
+        if body.contains_key(timestamp_field) {
+            body.insert(timestamp_field.to_string(), Value::String(self.timestamp.to_iso()));
+        }
+        Match { timestamp: self.timestamp, body }
+    }
+}
 
 /// Looks a dotted field up in a document exactly as ElastAlert2's `lookup_es_key` does.
 ///

@@ -112,6 +112,9 @@ pub enum Error {
         /// Why, or what to use instead.
         why: String,
     },
+    /// A rule type was fed data it cannot use, or its data was malformed.
+    #[error("rule evaluation: {0}")]
+    Evaluation(String),
     /// A timestamp or duration that does not parse.
     #[error("invalid time: {0}")]
     InvalidTime(String),

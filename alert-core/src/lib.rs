@@ -10,8 +10,11 @@
 //! assert_eq!(lookup_es_key(&doc, "host.name").and_then(|v| v.as_str()), Some("web-1"));
 //! ```
 
+pub mod alert;
 pub mod config;
 pub mod document;
+pub mod plan;
+pub mod rules;
 pub mod time;
 pub mod yaml;
 mod error;

@@ -11,6 +11,7 @@
 
 mod disk_files;
 mod error;
+pub mod test_rule;
 
 pub use disk_files::{DiskFiles, process_env};
 pub use error::{Error, Result};

@@ -31,4 +31,4 @@ pub use global::{ConfigDefaults, GlobalConfig, UnknownOptionPolicy};
 pub use loader::{RuleLoad, discover, load_rule_file, load_rules_folder};
 pub use options::{OptionKind, check_option, closest_option, option_kind};
 pub use query_key::QueryKey;
-pub use rule::{AggregationWindow, Rule, RuleKind, default_name};
+pub use rule::{AggregationWindow, Rule, RuleKind};

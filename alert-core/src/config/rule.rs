@@ -160,12 +160,12 @@ impl Rule {
     pub fn from_options(file: &Path, own: Map<String, Value>, global: &GlobalConfig) -> Result<Rule> {
         let (own, warnings) = check_own_options(file, own, global.unknown_options)?;
         let kind = parse_kind(file, &own)?;
-        for required in ["index", "alert"].iter().chain(kind.required_options()) {
+        for required in ["name", "index", "alert"].iter().chain(kind.required_options()) {
             if !own.contains_key(*required) {
                 return Err(Error::MissingOption {
                     file: file.into(),
                     option: (*required).into(),
-                    context: (!matches!(*required, "index" | "alert"))
+                    context: (!matches!(*required, "name" | "index" | "alert"))
                         .then(|| format!("required by type '{}'", kind.as_str())),
                 });
             }
@@ -277,7 +277,7 @@ fn build(
         _ => Vec::new(),
     };
     Ok(Rule {
-        name: text("name").map(String::from).unwrap_or_else(|| default_name(file)),
+        name: text("name").unwrap_or_default().to_string(),
         file: file.to_path_buf(),
         kind,
         index: text("index").unwrap_or_default().to_string(),
@@ -341,9 +341,4 @@ fn extend_include(options: &Map<String, Value>, query_key: Option<&QueryKey>, ts
     let mut seen = std::collections::HashSet::new();
     include.retain(|f| seen.insert(f.clone()));
     include
-}
-
-/// ElastAlert2's default name: the rule file's path without its extension.
-pub fn default_name(file: &Path) -> String {
-    file.with_extension("").to_string_lossy().into_owned()
 }

@@ -1,0 +1,128 @@
+//! `alert test-rule RULE --data FILE`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use alert_core::config::{ConfigDefaults, load_rule_file};
+use alert_core::time::Timestamp;
+use alert_engine::test_rule::{TestRuleOptions, TestRuleReport, run_test_rule};
+use alert_engine::{DiskFiles, process_env};
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::config_file::{chrono_now, load_global, parse_time};
+
+/// Arguments of `alert test-rule`.
+#[derive(Debug, Args)]
+pub(crate) struct TestRuleArgs {
+    /// The rule file.
+    rule: PathBuf,
+    /// The global config (default: ./config.yaml, else built-in defaults).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Documents to run on: NDJSON (one per line) or a JSON array.
+    #[arg(long)]
+    data: PathBuf,
+    /// Exclusive start of the range (ISO 8601 or NOW; default: first document, floored to run_every).
+    #[arg(long, value_parser = parse_time)]
+    start: Option<Timestamp>,
+    /// Inclusive end of the range (ISO 8601 or NOW; default: last document).
+    #[arg(long, value_parser = parse_time)]
+    end: Option<Timestamp>,
+    /// How to print matches.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Only count the documents in range that pass the filters.
+    #[arg(long)]
+    count_only: bool,
+    /// Stop reading after this many documents.
+    #[arg(long)]
+    max_docs: Option<u64>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Readable blocks, then the summary.
+    Text,
+    /// One match per line as JSON with sorted keys; the summary goes to stderr.
+    Json,
+}
+
+pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
+    let global = load_global(args.config.as_deref(), ConfigDefaults::TestRule)?;
+    let rule = load_rule_file(&DiskFiles, &global, &args.rule, &process_env)?;
+    for warning in &rule.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let options = TestRuleOptions {
+        start: args.start,
+        end: args.end,
+        max_docs: args.max_docs,
+        count_only: args.count_only,
+        global_run_every: global.run_every,
+    };
+    let progress = progress_bar(&args.data);
+    let now = Timestamp::from_chrono(&chrono_now());
+    let report = run_test_rule(&rule, &args.data, &options, now, &mut |bytes| progress.set_position(bytes))
+        .with_context(|| format!("running {}", args.rule.display()))?;
+    progress.finish_and_clear();
+    print_report(args, &report)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A byte-progress bar on stderr, only when stderr is a terminal.
+fn progress_bar(data: &std::path::Path) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let size = std::fs::metadata(data).map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(size);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_report(args: &TestRuleArgs, report: &TestRuleReport) -> anyhow::Result<()> {
+    for skipped in &report.skipped {
+        eprintln!("warning: {}:{}: skipped: {}", args.data.display(), skipped.position, skipped.reason);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.count_only {
+        writeln!(out, "{} documents in range matched the filters", report.in_range)?;
+    }
+    let total = report.matches.len();
+    for (i, m) in report.matches.iter().enumerate() {
+        match args.format {
+            Format::Json => writeln!(out, "{}", m.to_sorted_json())?,
+            Format::Text => {
+                writeln!(out, "--- match {} of {total} at {} ---", i + 1, m.timestamp)?;
+                writeln!(out, "{}", serde_json::to_string_pretty(&m.to_sorted_json())?)?;
+            }
+        }
+    }
+    let summary = summary_line(report);
+    match args.format {
+        Format::Text => writeln!(out, "{summary}")?,
+        Format::Json => eprintln!("{summary}"),
+    }
+    Ok(())
+}
+
+/// `N documents read, M matched filters, K matches` (plus skipped lines when there were any).
+fn summary_line(report: &TestRuleReport) -> String {
+    let mut line = format!(
+        "{} documents read, {} matched filters, {} matches",
+        report.documents_read,
+        report.matched_filters,
+        report.matches.len()
+    );
+    if !report.skipped.is_empty() {
+        line.push_str(&format!(", {} lines skipped", report.skipped.len()));
+    }
+    line
+}

@@ -1,0 +1,177 @@
+//! `alert test-rule`: run one rule over a data file offline, as ElastAlert2's main loop would.
+//!
+//! Unlike `elastalert-test-rule --data`, the rule's filters are applied. Documents are sorted by
+//! timestamp and fed to the rule type in the segments ElastAlert2's `run_rule` uses.
+
+mod data_file;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use alert_core::alert::Match;
+use alert_core::config::Rule;
+use alert_core::document::{Event, lookup_es_key, python_str};
+use alert_core::filter::Filter;
+use alert_core::plan::{QueryKind, Segment, default_offline_range, segment_size, segments};
+use alert_core::rules;
+use alert_core::time::{Duration, Timestamp};
+use serde_json::Value;
+
+use crate::Result;
+use data_file::{Entry, read_entries};
+
+/// Choices of one offline run.
+#[derive(Debug, Clone, Default)]
+pub struct TestRuleOptions {
+    /// Exclusive start of the range (default: the first document floored to `run_every`).
+    pub start: Option<Timestamp>,
+    /// Inclusive end of the range (default: the last document).
+    pub end: Option<Timestamp>,
+    /// Stop reading after this many documents.
+    pub max_docs: Option<u64>,
+    /// Only count the documents in range that pass the filters; run no rule type.
+    pub count_only: bool,
+    /// The global `run_every` (the segment size of count and terms queries, and the grid of the
+    /// default start).
+    pub global_run_every: Duration,
+}
+
+/// A line of the data file that was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEntry {
+    /// 1-based line (NDJSON) or position (JSON array).
+    pub position: u64,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// What an offline run found.
+#[derive(Debug, Clone, Default)]
+pub struct TestRuleReport {
+    /// Documents read (JSON objects with a timestamp).
+    pub documents_read: u64,
+    /// Of those, documents that passed the rule's filters.
+    pub matched_filters: u64,
+    /// Of those, documents inside the range.
+    pub in_range: u64,
+    /// Entries skipped, with line numbers.
+    pub skipped: Vec<SkippedEntry>,
+    /// The range the run covered, if any document was read.
+    pub range: Option<Segment>,
+    /// The matches, in the order the rule type produced them.
+    pub matches: Vec<Match>,
+}
+
+/// Runs `rule` over the documents of `data`. `now` anchors date math in filters (`now-1h`);
+/// `on_bytes` reports reading progress.
+pub fn run_test_rule(
+    rule: &Rule,
+    data: &Path,
+    options: &TestRuleOptions,
+    now: Timestamp,
+    on_bytes: &mut dyn FnMut(u64),
+) -> Result<TestRuleReport> {
+    let filter = Filter::compile(&rule.filter, now.to_chrono())
+        .map_err(|e| e.in_file(&rule.file, "filter"))?;
+    let mut report = TestRuleReport::default();
+    let mut events = Vec::new();
+    let mut bounds: Option<(Timestamp, Timestamp)> = None;
+    read_entries(
+        data,
+        &mut |entry| {
+            if let Some(event) = accept(rule, &filter, entry, &mut report, &mut bounds) {
+                events.push(event);
+            }
+            options.max_docs.is_none_or(|max| report.documents_read < max)
+        },
+        on_bytes,
+    )?;
+    let Some((first, last)) = bounds else {
+        return Ok(report);
+    };
+    let default = default_offline_range(first, last, options.global_run_every);
+    let range = Segment {
+        start: options.start.unwrap_or(default.start),
+        end: options.end.unwrap_or(default.end),
+    };
+    report.range = Some(range);
+    events.sort_by_key(|e: &Event| e.timestamp);
+    events.retain(|e| range.contains(e.timestamp));
+    report.in_range = events.len() as u64;
+    if !options.count_only {
+        report.matches = evaluate(rule, &events, range, options.global_run_every)?;
+    }
+    Ok(report)
+}
+
+/// Turns one file entry into an event that passed the filters, counting as it goes.
+fn accept(
+    rule: &Rule,
+    filter: &Filter,
+    entry: Entry,
+    report: &mut TestRuleReport,
+    bounds: &mut Option<(Timestamp, Timestamp)>,
+) -> Option<Event> {
+    let (position, mut doc) = match entry {
+        Entry::Document(position, doc) => (position, doc),
+        Entry::Bad(position, reason) => {
+            report.skipped.push(SkippedEntry { position, reason });
+            return None;
+        }
+    };
+    let raw = lookup_es_key(&doc, &rule.timestamp_field);
+    let Some(timestamp) = raw.and_then(|v| rule.timestamp_type.parse_value(v)) else {
+        let reason = match raw {
+            None | Some(Value::Null) => format!("no timestamp field '{}'", rule.timestamp_field),
+            Some(v) => format!("cannot read {} as a timestamp in '{}'", v, rule.timestamp_field),
+        };
+        report.skipped.push(SkippedEntry { position, reason });
+        return None;
+    };
+    report.documents_read += 1;
+    *bounds = Some(match *bounds {
+        None => (timestamp, timestamp),
+        Some((lo, hi)) => (lo.min(timestamp), hi.max(timestamp)),
+    });
+    if !filter.matches(&doc) {
+        return None;
+    }
+    report.matched_filters += 1;
+    if let Value::Object(map) = &mut doc {
+        map.entry("_id").or_insert_with(|| Value::String(position.to_string()));
+        map.insert("_index".into(), Value::String(rule.index.clone()));
+    }
+    Some(Event::new(timestamp, doc))
+}
+
+/// Feeds the events segment by segment, dropping repeated `_id`s, and finishes the matches
+/// with `num_hits` and `num_matches` as the main loop does.
+fn evaluate(rule: &Rule, events: &[Event], range: Segment, global_run_every: Duration) -> Result<Vec<Match>> {
+    let mut rule_type = rules::build(rule)?;
+    let kind = QueryKind::of(rule);
+    let size = segment_size(rule, kind, global_run_every);
+    let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut num_hits: u64 = 0;
+    for segment in segments(range.start, range.end, size, kind) {
+        let lo = events.partition_point(|e| e.timestamp <= segment.start);
+        let hi = events.partition_point(|e| e.timestamp <= segment.end);
+        let hits = &events[lo..hi];
+        num_hits += hits.len() as u64;
+        let fresh: Vec<Event> = hits
+            .iter()
+            .filter(|e| seen_ids.insert(lookup_es_key(&e.source, "_id").map(python_str).unwrap_or_default()))
+            .cloned()
+            .collect();
+        if !fresh.is_empty() {
+            rule_type.add_data(&fresh);
+        }
+        rule_type.garbage_collect(segment.end);
+    }
+    let mut matches = rule_type.take_matches();
+    let num_matches = matches.len();
+    for m in &mut matches {
+        m.set("num_hits", num_hits);
+        m.set("num_matches", num_matches);
+    }
+    Ok(matches)
+}
