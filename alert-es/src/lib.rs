@@ -1,1 +1,9 @@
-//! x
+//! Elasticsearch and OpenSearch for `alert`: query builders (pure), response parsing, the HTTP
+//! client and the ElastAlert2-compatible writeback store.
+//!
+//! This crate is being built; today it holds only its error type, so nothing can silently
+//! pretend to talk to a cluster.
+
+mod error;
+
+pub use error::{Error, Result};

@@ -61,7 +61,7 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
 /// With no cluster configured the filters run in process, so they must compile locally.
 fn check_locally(global: &GlobalConfig, rule: Rule) -> alert_core::Result<Rule> {
     if global.raw.contains_key("source") || !global.raw.contains_key("es_host") {
-        Filter::compile(&rule.filter, chrono_now()).map_err(|e| e.in_file(Path::new(&rule.file), "filter"))?;
+        Filter::compile(&rule.filter, alert_core::time::Timestamp::from_chrono(&chrono_now())).map_err(|e| e.in_file(Path::new(&rule.file), "filter"))?;
     }
     Ok(rule)
 }

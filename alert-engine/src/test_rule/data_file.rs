@@ -9,10 +9,10 @@ use serde_json::Value;
 use crate::{Error, Result};
 
 /// Where a document came from: its 1-based line (NDJSON) or position (JSON array).
-pub type Position = u64;
+pub(crate) type Position = u64;
 
 /// What the reader hands over for each entry of the file.
-pub enum Entry {
+pub(crate) enum Entry {
     /// A JSON object.
     Document(Position, Value),
     /// Something that is not a JSON object, with the reason.
@@ -21,7 +21,7 @@ pub enum Entry {
 
 /// Reads every entry of `path`, calling `on_entry` in file order and `on_bytes` with the number
 /// of bytes consumed so far. `on_entry` returns `false` to stop early.
-pub fn read_entries(
+pub(crate) fn read_entries(
     path: &Path,
     on_entry: &mut dyn FnMut(Entry) -> bool,
     on_bytes: &mut dyn FnMut(u64),

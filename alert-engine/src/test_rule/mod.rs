@@ -71,7 +71,7 @@ pub fn run_test_rule(
     now: Timestamp,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<TestRuleReport> {
-    let filter = Filter::compile(&rule.filter, now.to_chrono())
+    let filter = Filter::compile(&rule.filter, now)
         .map_err(|e| e.in_file(&rule.file, "filter"))?;
     let mut report = TestRuleReport::default();
     let mut events = Vec::new();
