@@ -9,12 +9,60 @@ use super::value::{number_eq, parse_number};
 
 /// The lower-cased tokens of a query text, as the index would have stored them.
 pub(crate) fn lowercase_tokens(text: &str) -> Vec<Box<str>> {
-    tokens(text).map(|t| t.to_lowercase().into_boxed_str()).collect()
+    tokens(text)
+        .map(|t| t.to_lowercase().into_boxed_str())
+        .collect()
 }
 
 /// The tokens of a text: maximal runs of alphanumeric characters, in their original case.
-pub(crate) fn tokens(text: &str) -> impl Iterator<Item = &str> + Clone {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty())
+pub(crate) fn tokens(text: &str) -> Tokens<'_> {
+    Tokens { text, pos: 0 }
+}
+
+/// An iterator over the tokens of a text that only decodes non-ASCII characters.
+#[derive(Debug, Clone)]
+pub(crate) struct Tokens<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Tokens<'_> {
+    /// Whether the character at `pos` is part of a token, and its length in bytes.
+    fn char_at(&self, pos: usize) -> (bool, usize) {
+        match self.text.as_bytes().get(pos) {
+            Some(b) if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
+            _ => match self.text.get(pos..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (c.is_alphanumeric(), c.len_utf8()),
+                None => (false, 1),
+            },
+        }
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let len = self.text.len();
+        while self.pos < len {
+            let (word, width) = self.char_at(self.pos);
+            if word {
+                break;
+            }
+            self.pos += width;
+        }
+        let start = self.pos;
+        while self.pos < len {
+            let (word, width) = self.char_at(self.pos);
+            if !word {
+                break;
+            }
+            self.pos += width;
+        }
+        (self.pos > start)
+            .then(|| self.text.get(start..self.pos))
+            .flatten()
+    }
 }
 
 /// Whether `text` lower-cases to `lower` (which is already lower-case).
@@ -81,7 +129,13 @@ impl TextQuery {
     }
 
     fn new(text: &str, tokens: Vec<Box<str>>, mode: TextMode) -> Self {
-        TextQuery { tokens, mode, whole: None, number: parse_number(text), zero_terms_all: false }
+        TextQuery {
+            tokens,
+            mode,
+            whole: None,
+            number: parse_number(text),
+            zero_terms_all: false,
+        }
     }
 
     /// Whether one scalar document value matches.
@@ -90,7 +144,15 @@ impl TextQuery {
             Value::String(s) => self.matches_str(s),
             Value::Number(n) => match self.number {
                 Some(q) => number_eq(n, q),
-                None => self.matches_str(&n.to_string()),
+                // Only digit tokens can occur in a number's text; skip formatting otherwise.
+                None if self
+                    .tokens
+                    .iter()
+                    .all(|t| t.bytes().all(|b| b.is_ascii_digit())) =>
+                {
+                    self.matches_str(&n.to_string())
+                }
+                None => false,
             },
             Value::Bool(b) => self.matches_str(if *b { "true" } else { "false" }),
             _ => false,
@@ -134,7 +196,10 @@ fn contains_phrase(s: &str, phrase: &[Box<str>]) -> bool {
     while let Some(t) = iter.next() {
         if eq_lower(t, first) {
             let mut ahead = iter.clone();
-            if rest.iter().all(|q| ahead.next().is_some_and(|t| eq_lower(t, q))) {
+            if rest
+                .iter()
+                .all(|q| ahead.next().is_some_and(|t| eq_lower(t, q)))
+            {
                 return true;
             }
         }
@@ -162,13 +227,19 @@ mod tests {
     #[test]
     fn tokenizer_splits_on_non_alphanumerics_and_lowercases() {
         let cases: &[(&str, &[&str])] = &[
-            ("Accepted password for ops-7", &["accepted", "password", "for", "ops", "7"]),
+            (
+                "Accepted password for ops-7",
+                &["accepted", "password", "for", "ops", "7"],
+            ),
             ("10.24.193.184", &["10", "24", "193", "184"]),
             ("  --  ", &[]),
             ("Ünïcode Straße", &["ünïcode", "straße"]),
         ];
         for (text, expected) in cases {
-            let got: Vec<String> = lowercase_tokens(text).iter().map(|t| t.to_string()).collect();
+            let got: Vec<String> = lowercase_tokens(text)
+                .iter()
+                .map(|t| t.to_string())
+                .collect();
             assert_eq!(&got, expected, "text {text:?}");
         }
     }
