@@ -10,13 +10,15 @@
 //! assert_eq!(lookup_es_key(&doc, "host.name").and_then(|v| v.as_str()), Some("web-1"));
 //! ```
 
+pub mod aggregate;
 pub mod alert;
 pub mod config;
 pub mod document;
+mod error;
+pub mod filter;
 pub mod plan;
 pub mod rules;
 pub mod time;
 pub mod yaml;
-mod error;
 
 pub use error::{Error, Result};

@@ -15,13 +15,17 @@ pub struct AnyRule {
 impl AnyRule {
     /// A fresh evaluator for `rule`.
     pub fn new(rule: &Rule) -> Self {
-        AnyRule { timestamp_field: rule.timestamp_field.clone(), matches: Vec::new() }
+        AnyRule {
+            timestamp_field: rule.timestamp_field.clone(),
+            matches: Vec::new(),
+        }
     }
 }
 
 impl RuleType for AnyRule {
     fn add_data(&mut self, events: &[Event]) {
-        self.matches.extend(events.iter().map(|e| e.to_match(&self.timestamp_field)));
+        self.matches
+            .extend(events.iter().map(|e| e.to_match(&self.timestamp_field)));
     }
 
     fn take_matches(&mut self) -> Vec<Match> {
@@ -37,7 +41,10 @@ mod tests {
 
     #[test]
     fn every_event_becomes_a_match_with_an_iso_timestamp() {
-        let mut rule = AnyRule { timestamp_field: "@timestamp".into(), matches: Vec::new() };
+        let mut rule = AnyRule {
+            timestamp_field: "@timestamp".into(),
+            matches: Vec::new(),
+        };
         let t = Timestamp::parse_iso("2026-01-01T00:00:05.000Z").unwrap();
         let events = [
             Event::new(t, json!({"@timestamp": "2026-01-01T00:00:05.000Z", "a": 1})),

@@ -27,7 +27,11 @@ impl<'a> RuleOptions<'a> {
     }
 
     fn invalid(&self, name: &str, message: impl Into<String>) -> Error {
-        Error::InvalidValue { file: self.rule.file.clone(), option: name.into(), message: message.into() }
+        Error::InvalidValue {
+            file: self.rule.file.clone(),
+            option: name.into(),
+            message: message.into(),
+        }
     }
 
     /// An error for an option that is set but not acceptable.
@@ -57,7 +61,10 @@ impl<'a> RuleOptions<'a> {
     pub fn f64(&self, name: &str) -> Result<Option<f64>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(v) => v.as_f64().map(Some).ok_or_else(|| self.invalid(name, format!("must be a number, got {v}"))),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| self.invalid(name, format!("must be a number, got {v}"))),
         }
     }
 
@@ -65,10 +72,9 @@ impl<'a> RuleOptions<'a> {
     pub fn u64(&self, name: &str) -> Result<Option<u64>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.invalid(name, format!("must be a non-negative integer, got {v}"))),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                self.invalid(name, format!("must be a non-negative integer, got {v}"))
+            }),
         }
     }
 
@@ -86,16 +92,21 @@ impl<'a> RuleOptions<'a> {
         match self.raw(name) {
             None => Ok(Vec::new()),
             Some(Value::String(s)) => Ok(vec![s.clone()]),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s.clone()),
-                    Value::Number(n) => Ok(n.to_string()),
-                    Value::Bool(b) => Ok(if *b { "True" } else { "False" }.to_string()),
-                    other => Err(self.invalid(name, format!("list entries must be strings, got {other}"))),
-                })
-                .collect(),
-            Some(other) => Err(self.invalid(name, format!("must be a string or a list, got {other}"))),
+            Some(Value::Array(items)) => {
+                items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s.clone()),
+                        Value::Number(n) => Ok(n.to_string()),
+                        Value::Bool(b) => Ok(if *b { "True" } else { "False" }.to_string()),
+                        other => Err(self
+                            .invalid(name, format!("list entries must be strings, got {other}"))),
+                    })
+                    .collect()
+            }
+            Some(other) => {
+                Err(self.invalid(name, format!("must be a string or a list, got {other}")))
+            }
         }
     }
 
@@ -115,11 +126,9 @@ impl<'a> RuleOptions<'a> {
     pub fn choice(&self, name: &str, allowed: &[&'a str], default: &'a str) -> Result<&'a str> {
         match self.str(name)? {
             None => Ok(default),
-            Some(s) => allowed
-                .iter()
-                .find(|a| **a == s)
-                .copied()
-                .ok_or_else(|| self.invalid(name, format!("'{s}' is not one of {}", allowed.join(", ")))),
+            Some(s) => allowed.iter().find(|a| **a == s).copied().ok_or_else(|| {
+                self.invalid(name, format!("'{s}' is not one of {}", allowed.join(", ")))
+            }),
         }
     }
 }
@@ -131,27 +140,52 @@ mod tests {
     use std::path::Path;
 
     fn rule(extra: &str) -> Rule {
-        let files = MemoryFiles::new()
-            .with("c.yaml", "")
-            .with("r.yaml", format!("name: r\ntype: any\nindex: i\nalert: debug\n{extra}"));
-        let global = GlobalConfig::load(&files, Path::new("c.yaml"), &|_| None, ConfigDefaults::TestRule).unwrap();
+        let files = MemoryFiles::new().with("c.yaml", "").with(
+            "r.yaml",
+            format!("name: r\ntype: any\nindex: i\nalert: debug\n{extra}"),
+        );
+        let global = GlobalConfig::load(
+            &files,
+            Path::new("c.yaml"),
+            &|_| None,
+            ConfigDefaults::TestRule,
+        )
+        .unwrap();
         load_rule_file(&files, &global, Path::new("r.yaml"), &|_| None).unwrap()
     }
 
     #[test]
     fn reads_typed_values_and_names_bad_ones() {
-        let r = rule("spike_height: 2.5\nnum_events: 3\nignore_null: true\nspike_type: up\ntop_count_keys: [a, b]\ntimeframe: {minutes: 2}\n");
+        let r = rule(
+            "spike_height: 2.5\nnum_events: 3\nignore_null: true\nspike_type: up\ntop_count_keys: [a, b]\ntimeframe: {minutes: 2}\n",
+        );
         let o = RuleOptions::new(&r);
         assert_eq!(o.f64("spike_height").unwrap(), Some(2.5));
         assert_eq!(o.u64("num_events").unwrap(), Some(3));
         assert!(o.bool_or("ignore_null", false).unwrap());
-        assert_eq!(o.choice("spike_type", &["up", "down", "both"], "both").unwrap(), "up");
+        assert_eq!(
+            o.choice("spike_type", &["up", "down", "both"], "both")
+                .unwrap(),
+            "up"
+        );
         assert_eq!(o.strings("top_count_keys").unwrap(), vec!["a", "b"]);
-        assert_eq!(o.duration("timeframe").unwrap(), Some(Duration::from_mins(2)));
+        assert_eq!(
+            o.duration("timeframe").unwrap(),
+            Some(Duration::from_mins(2))
+        );
         assert_eq!(o.f64("threshold").unwrap(), None);
-        let err = o.choice("spike_type", &["down"], "down").unwrap_err().to_string();
+        let err = o
+            .choice("spike_type", &["down"], "down")
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "r.yaml: option 'spike_type': 'up' is not one of down");
-        let err = o.required::<u64>("threshold", None).unwrap_err().to_string();
-        assert_eq!(err, "r.yaml: missing required option 'threshold' (required by type 'any')");
+        let err = o
+            .required::<u64>("threshold", None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "r.yaml: missing required option 'threshold' (required by type 'any')"
+        );
     }
 }
