@@ -10,7 +10,11 @@ use clap::Parser;
 
 /// Command-line entry point.
 #[derive(Debug, Parser)]
-#[command(name = "alert", version, about = "Alerting on log and event data: ElastAlert2 rules, OpenSearch-style monitors, no cluster needed")]
+#[command(
+    name = "alert",
+    version,
+    about = "Alerting on log and event data: ElastAlert2 rules, OpenSearch-style monitors, no cluster needed"
+)]
 struct Cli {
     #[command(subcommand)]
     command: commands::Command,

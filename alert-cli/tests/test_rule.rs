@@ -1,4 +1,5 @@
 //! `alert test-rule` through the binary, on the quickstart and on small data files.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
 
 use std::path::{Path, PathBuf};
 
@@ -30,14 +31,21 @@ fn test_rule(rule: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
 fn quickstart_server_errors_prints_each_match_and_the_summary() {
     test_rule("server_errors.yaml", &[])
         .success()
-        .stdout(predicate::str::contains("--- match 1 of 5 at 2026-01-01T08:03:17.843Z ---"))
+        .stdout(predicate::str::contains(
+            "--- match 1 of 5 at 2026-01-01T08:03:17.843Z ---",
+        ))
         .stdout(predicate::str::contains("\"status\": 503"))
-        .stdout(predicate::str::ends_with("60 documents read, 5 matched filters, 5 matches\n"));
+        .stdout(predicate::str::ends_with(
+            "60 documents read, 5 matched filters, 5 matches\n",
+        ));
 }
 
 #[test]
 fn json_format_prints_one_sorted_match_per_line_and_the_summary_on_stderr() {
-    let output = test_rule("root_login.yaml", &["--format", "json"]).success().get_output().clone();
+    let output = test_rule("root_login.yaml", &["--format", "json"])
+        .success()
+        .get_output()
+        .clone();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 8);
@@ -51,7 +59,10 @@ fn json_format_prints_one_sorted_match_per_line_and_the_summary_on_stderr() {
         assert_eq!(keys, sorted, "keys are sorted");
     }
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.trim(), "60 documents read, 8 matched filters, 8 matches");
+    assert_eq!(
+        stderr.trim(),
+        "60 documents read, 8 matched filters, 8 matches"
+    );
 }
 
 #[test]
@@ -65,21 +76,35 @@ fn count_only_counts_without_running_the_rule() {
 fn max_docs_stops_reading() {
     test_rule("server_errors.yaml", &["--max-docs", "20"])
         .success()
-        .stdout(predicate::str::ends_with("20 documents read, 1 matched filters, 1 matches\n"));
+        .stdout(predicate::str::ends_with(
+            "20 documents read, 1 matched filters, 1 matches\n",
+        ));
 }
 
 #[test]
 fn start_and_end_narrow_the_range() {
-    test_rule("server_errors.yaml", &["--start", "2026-01-01T08:14:00Z", "--end", "2026-01-01T08:15:00Z"])
-        .success()
-        .stdout(predicate::str::ends_with("60 documents read, 5 matched filters, 2 matches\n"));
+    test_rule(
+        "server_errors.yaml",
+        &[
+            "--start",
+            "2026-01-01T08:14:00Z",
+            "--end",
+            "2026-01-01T08:15:00Z",
+        ],
+    )
+    .success()
+    .stdout(predicate::str::ends_with(
+        "60 documents read, 5 matched filters, 2 matches\n",
+    ));
 }
 
 #[test]
 fn a_bad_time_argument_is_a_usage_error() {
     test_rule("server_errors.yaml", &["--start", "yesterday"])
         .failure()
-        .stderr(predicate::str::contains("'yesterday' is not an ISO 8601 timestamp"));
+        .stderr(predicate::str::contains(
+            "'yesterday' is not an ISO 8601 timestamp",
+        ));
 }
 
 #[test]
@@ -95,12 +120,25 @@ fn bad_lines_are_skipped_with_their_line_number_and_counted() {
     std::fs::write(&rule, "name: r\ntype: any\nindex: i\nalert: debug\n").unwrap();
     alert()
         .current_dir(dir.path())
-        .args(["test-rule", "r.yaml", "--data", "data.ndjson", "--format", "json"])
+        .args([
+            "test-rule",
+            "r.yaml",
+            "--data",
+            "data.ndjson",
+            "--format",
+            "json",
+        ])
         .assert()
         .success()
-        .stderr(predicate::str::contains("data.ndjson:2: skipped: invalid JSON"))
-        .stderr(predicate::str::contains("data.ndjson:3: skipped: no timestamp field '@timestamp'"))
-        .stderr(predicate::str::contains("2 documents read, 2 matched filters, 2 matches, 2 lines skipped"));
+        .stderr(predicate::str::contains(
+            "data.ndjson:2: skipped: invalid JSON",
+        ))
+        .stderr(predicate::str::contains(
+            "data.ndjson:3: skipped: no timestamp field '@timestamp'",
+        ))
+        .stderr(predicate::str::contains(
+            "2 documents read, 2 matched filters, 2 matches, 2 lines skipped",
+        ));
 }
 
 #[test]
@@ -111,15 +149,28 @@ fn json_array_data_files_work_like_elastalert_test_rule_data() {
         r#"[{"@timestamp":"2026-01-01T00:00:01Z","_id":"a","x":1},{"@timestamp":"2026-01-01T00:00:02Z","_id":"a","x":2}]"#,
     )
     .unwrap();
-    std::fs::write(dir.path().join("r.yaml"), "name: r\ntype: any\nindex: i\nalert: debug\n").unwrap();
+    std::fs::write(
+        dir.path().join("r.yaml"),
+        "name: r\ntype: any\nindex: i\nalert: debug\n",
+    )
+    .unwrap();
     // The second document repeats `_id` "a": the run drops it as ElastAlert2 drops duplicates.
     alert()
         .current_dir(dir.path())
-        .args(["test-rule", "r.yaml", "--data", "data.json", "--format", "json"])
+        .args([
+            "test-rule",
+            "r.yaml",
+            "--data",
+            "data.json",
+            "--format",
+            "json",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("\"x\":1").and(predicate::str::contains("\"x\":2").not()))
-        .stderr(predicate::str::contains("2 documents read, 2 matched filters, 1 matches"));
+        .stderr(predicate::str::contains(
+            "2 documents read, 2 matched filters, 1 matches",
+        ));
 }
 
 #[test]
@@ -131,13 +182,19 @@ fn an_unreadable_data_file_is_an_error() {
         .args(["--data", "/no/such/file.ndjson"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("/no/such/file.ndjson: No such file or directory"));
+        .stderr(predicate::str::contains(
+            "/no/such/file.ndjson: No such file or directory",
+        ));
 }
 
 #[test]
 fn an_invalid_rule_is_an_error_naming_the_file_and_option() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("r.yaml"), "name: r\ntype: any\nindex: i\nalert: debug\nnum_event: 3\n").unwrap();
+    std::fs::write(
+        dir.path().join("r.yaml"),
+        "name: r\ntype: any\nindex: i\nalert: debug\nnum_event: 3\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("d.ndjson"), "").unwrap();
     alert()
         .current_dir(dir.path())
@@ -161,5 +218,8 @@ fn a_filter_that_cannot_run_locally_is_an_error_naming_it() {
         .args(["test-rule", "r.yaml", "--data", "d.ndjson"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("r.yaml: option 'filter'").and(predicate::str::contains("'script'")));
+        .stderr(
+            predicate::str::contains("r.yaml: option 'filter'")
+                .and(predicate::str::contains("'script'")),
+        );
 }

@@ -1,4 +1,5 @@
 //! `alert validate` through the binary.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
 
 use std::path::Path;
 
@@ -17,8 +18,12 @@ fn the_quickstart_validates() {
         .args(["validate", "--config", "config.yaml"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("OK    rules/root_login.yaml (root-login)"))
-        .stdout(predicate::str::contains("OK    rules/server_errors.yaml (server-errors)"));
+        .stdout(predicate::str::contains(
+            "OK    rules/root_login.yaml (root-login)",
+        ))
+        .stdout(predicate::str::contains(
+            "OK    rules/server_errors.yaml (server-errors)",
+        ));
 }
 
 #[test]
@@ -26,18 +31,39 @@ fn errors_are_listed_per_rule_with_disabled_rules_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir(root.join("rules")).unwrap();
-    std::fs::write(root.join("config.yaml"), "rules_folder: rules\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n").unwrap();
-    std::fs::write(root.join("rules/a.yaml"), "name: a\ntype: any\nindex: i\nalert: debug\nis_enabled: false\n").unwrap();
-    std::fs::write(root.join("rules/b.yaml"), "name: b\ntype: any\nindex: i\nalert: debug\ntimefrme: {minutes: 1}\n").unwrap();
-    std::fs::write(root.join("rules/c.yaml"), "name: c\ntype: any\nindex: i\nalert: debug\nfilter:\n  - geo_distance: {distance: 1km}\n").unwrap();
+    std::fs::write(
+        root.join("config.yaml"),
+        "rules_folder: rules\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("rules/a.yaml"),
+        "name: a\ntype: any\nindex: i\nalert: debug\nis_enabled: false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("rules/b.yaml"),
+        "name: b\ntype: any\nindex: i\nalert: debug\ntimefrme: {minutes: 1}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("rules/c.yaml"),
+        "name: c\ntype: any\nindex: i\nalert: debug\nfilter:\n  - geo_distance: {distance: 1km}\n",
+    )
+    .unwrap();
     alert()
         .current_dir(root)
         .arg("validate")
         .assert()
         .code(1)
         .stdout(predicate::str::contains("OK    rules/a.yaml (a)"))
-        .stdout(predicate::str::contains("ERROR rules/b.yaml: unknown option 'timefrme' (did you mean 'timeframe'?)"))
-        .stdout(predicate::str::contains("ERROR rules/c.yaml: option 'filter'").and(predicate::str::contains("geo_distance")))
+        .stdout(predicate::str::contains(
+            "ERROR rules/b.yaml: unknown option 'timefrme' (did you mean 'timeframe'?)",
+        ))
+        .stdout(
+            predicate::str::contains("ERROR rules/c.yaml: option 'filter'")
+                .and(predicate::str::contains("geo_distance")),
+        )
         .stdout(predicate::str::contains("Disabled rules are: [\"a\"]"));
 }
 
@@ -45,9 +71,22 @@ fn errors_are_listed_per_rule_with_disabled_rules_and_exit_1() {
 fn given_rule_files_are_checked_alone() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    std::fs::write(root.join("config.yaml"), "rules_folder: nowhere\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n").unwrap();
-    std::fs::write(root.join("one.yaml"), "name: one\ntype: any\nindex: i\nalert: debug\n").unwrap();
-    alert().current_dir(root).args(["validate", "one.yaml"]).assert().success().stdout("OK    one.yaml (one)\n");
+    std::fs::write(
+        root.join("config.yaml"),
+        "rules_folder: nowhere\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("one.yaml"),
+        "name: one\ntype: any\nindex: i\nalert: debug\n",
+    )
+    .unwrap();
+    alert()
+        .current_dir(root)
+        .args(["validate", "one.yaml"])
+        .assert()
+        .success()
+        .stdout("OK    one.yaml (one)\n");
 }
 
 #[test]
@@ -64,11 +103,17 @@ fn a_missing_config_is_reported() {
 #[test]
 fn a_config_missing_run_every_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.yaml"), "rules_folder: rules\nbuffer_time: {minutes: 15}\n").unwrap();
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "rules_folder: rules\nbuffer_time: {minutes: 15}\n",
+    )
+    .unwrap();
     alert()
         .current_dir(dir.path())
         .arg("validate")
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("config.yaml: missing required option 'run_every'"));
+        .stdout(predicate::str::contains(
+            "config.yaml: missing required option 'run_every'",
+        ));
 }

@@ -31,9 +31,15 @@ impl Event {
             _ => Map::new(),
         };
         if body.contains_key(timestamp_field) {
-            body.insert(timestamp_field.to_string(), Value::String(self.timestamp.to_iso()));
+            body.insert(
+                timestamp_field.to_string(),
+                Value::String(self.timestamp.to_iso()),
+            );
         }
-        Match { timestamp: self.timestamp, body }
+        Match {
+            timestamp: self.timestamp,
+            body,
+        }
     }
 }
 
@@ -164,8 +170,10 @@ pub fn python_repr(value: &Value) -> String {
             format!("[{}]", inner.join(", "))
         }
         Value::Object(map) => {
-            let inner: Vec<String> =
-                map.iter().map(|(k, v)| format!("'{k}': {}", python_repr(v))).collect();
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("'{k}': {}", python_repr(v)))
+                .collect();
             format!("{{{}}}", inner.join(", "))
         }
     }

@@ -56,7 +56,10 @@ impl Segment {
 /// The segment length ElastAlert2 uses: `buffer_time` for documents and aggregations (or the
 /// rule's `run_every` with `use_run_every_query_size`), the global `run_every` for counts/terms.
 pub fn segment_size(rule: &Rule, kind: QueryKind, global_run_every: Duration) -> Duration {
-    let run_every_size = rule.option("use_run_every_query_size").and_then(Value::as_bool).unwrap_or(false);
+    let run_every_size = rule
+        .option("use_run_every_query_size")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     match kind {
         QueryKind::Counts | QueryKind::Terms => global_run_every,
         QueryKind::Aggregation if run_every_size => rule.run_every,
@@ -70,7 +73,7 @@ pub fn segment_size(rule: &Rule, kind: QueryKind, global_run_every: Duration) ->
 /// ```
 /// use alert_core::plan::{QueryKind, segments};
 /// use alert_core::time::{Duration, Timestamp};
-/// let t = |m| Timestamp::from_micros(m * 60_000_000);
+/// let t = |m: i64| Timestamp::from_micros(m * 60_000_000);
 /// let docs = segments(t(0), t(35), Duration::from_mins(15), QueryKind::Documents);
 /// assert_eq!(docs.len(), 3); // 0–15, 15–30, 30–35
 /// let aggs = segments(t(0), t(35), Duration::from_mins(15), QueryKind::Aggregation);
@@ -85,7 +88,10 @@ pub fn segments(start: Timestamp, end: Timestamp, size: Duration, kind: QueryKin
     let mut cursor = start;
     while end.since(cursor) > size {
         let next = cursor.plus(size);
-        out.push(Segment { start: cursor, end: next });
+        out.push(Segment {
+            start: cursor,
+            end: next,
+        });
         cursor = next;
     }
     let remainder = end.since(cursor);
@@ -135,12 +141,18 @@ mod tests {
     #[test]
     fn aggregation_runs_shorter_than_a_segment_query_nothing() {
         assert!(segments(t(0), t(10), Duration::from_mins(15), QueryKind::Aggregation).is_empty());
-        assert_eq!(segments(t(0), t(10), Duration::from_mins(15), QueryKind::Counts).len(), 1);
+        assert_eq!(
+            segments(t(0), t(10), Duration::from_mins(15), QueryKind::Counts).len(),
+            1
+        );
     }
 
     #[test]
     fn segments_exclude_start_and_include_end() {
-        let s = Segment { start: t(0), end: t(1) };
+        let s = Segment {
+            start: t(0),
+            end: t(1),
+        };
         assert!(!s.contains(t(0)));
         assert!(s.contains(t(1)));
     }

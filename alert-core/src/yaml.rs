@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn yaml_1_1_booleans_are_booleans() {
         let v = load("a: yes\nb: on\nc: NO\nd: Off\ne: true\nf: 'yes'\n");
-        assert_eq!(v, json!({"a": true, "b": true, "c": false, "d": false, "e": true, "f": "yes"}));
+        assert_eq!(
+            v,
+            json!({"a": true, "b": true, "c": false, "d": false, "e": true, "f": "yes"})
+        );
     }
 
     #[test]
@@ -122,10 +125,16 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_file_line_and_column() {
-        let err = parse("name: x\nfilter: [a, b\nother: 1\n", Path::new("rules/x.yaml"), &no_env)
-            .unwrap_err();
+        let err = parse(
+            "name: x\nfilter: [a, b\nother: 1\n",
+            Path::new("rules/x.yaml"),
+            &no_env,
+        )
+        .unwrap_err();
         match &err {
-            Error::YamlSyntax { file, line, column, .. } => {
+            Error::YamlSyntax {
+                file, line, column, ..
+            } => {
                 assert_eq!(file, Path::new("rules/x.yaml"));
                 assert!(*line >= 2, "line {line}");
                 assert!(*column >= 1, "column {column}");

@@ -1,11 +1,12 @@
 //! Loading config.yaml and rules folders as ElastAlert2 does: one test per behaviour and per
 //! error message.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
 
 use std::path::Path;
 
 use alert_core::config::{
-    AggregationWindow, ConfigDefaults, GlobalConfig, MemoryFiles, RuleKind, RuleLoad, load_rule_file,
-    load_rules_folder,
+    AggregationWindow, ConfigDefaults, GlobalConfig, MemoryFiles, RuleKind, RuleLoad,
+    load_rule_file, load_rules_folder,
 };
 use alert_core::time::{Duration, TimestampType};
 use serde_json::json;
@@ -18,7 +19,13 @@ fn no_env(_: &str) -> Option<String> {
 }
 
 fn global(files: &MemoryFiles) -> GlobalConfig {
-    GlobalConfig::load(files, Path::new("config.yaml"), &no_env, ConfigDefaults::Daemon).unwrap()
+    GlobalConfig::load(
+        files,
+        Path::new("config.yaml"),
+        &no_env,
+        ConfigDefaults::Daemon,
+    )
+    .unwrap()
 }
 
 fn load_folder(files: MemoryFiles) -> RuleLoad {
@@ -52,7 +59,10 @@ fn rules_folder_is_scanned_recursively_for_yaml_and_yml() {
 #[test]
 fn scan_subdirectories_false_reads_only_the_top_level() {
     let files = MemoryFiles::new()
-        .with("config.yaml", format!("{CONFIG}scan_subdirectories: false\n"))
+        .with(
+            "config.yaml",
+            format!("{CONFIG}scan_subdirectories: false\n"),
+        )
         .with("rules/a.yaml", format!("name: a\n{ANY}"))
         .with("rules/sub/b.yaml", format!("name: b\n{ANY}"));
     let global = global(&files);
@@ -64,7 +74,9 @@ fn scan_subdirectories_false_reads_only_the_top_level() {
 fn a_missing_rules_folder_is_an_error() {
     let files = MemoryFiles::new().with("config.yaml", CONFIG);
     let global = global(&files);
-    let err = load_rules_folder(&files, &global, &no_env).unwrap_err().to_string();
+    let err = load_rules_folder(&files, &global, &no_env)
+        .unwrap_err()
+        .to_string();
     assert_eq!(err, "rules: cannot read: rules_folder does not exist");
 }
 
@@ -76,9 +88,15 @@ fn rules_inherit_every_global_option_unless_they_set_it() {
             .with("rules/b.yaml", format!("name: b\n{ANY}slack_webhook_url: https://hooks.example/own\nrun_every: {{minutes: 5}}\n")),
     );
     let rules: Vec<_> = load.rules().collect();
-    assert_eq!(rules[0].options["slack_webhook_url"], json!("https://hooks.example/global"));
+    assert_eq!(
+        rules[0].options["slack_webhook_url"],
+        json!("https://hooks.example/global")
+    );
     assert_eq!(rules[0].run_every, Duration::from_mins(1));
-    assert_eq!(rules[1].options["slack_webhook_url"], json!("https://hooks.example/own"));
+    assert_eq!(
+        rules[1].options["slack_webhook_url"],
+        json!("https://hooks.example/own")
+    );
     assert_eq!(rules[1].run_every, Duration::from_mins(5));
 }
 
@@ -94,7 +112,11 @@ fn a_global_realert_is_honoured_unlike_elastalert2() {
 
 #[test]
 fn defaults_follow_elastalert2() {
-    let rule = load_one(MemoryFiles::new().with("rules/a.yaml", format!("name: a\n{ANY}")), "rules/a.yaml").unwrap();
+    let rule = load_one(
+        MemoryFiles::new().with("rules/a.yaml", format!("name: a\n{ANY}")),
+        "rules/a.yaml",
+    )
+    .unwrap();
     assert_eq!(rule.kind, RuleKind::Any);
     assert_eq!(rule.realert, Duration::from_mins(1));
     assert_eq!(rule.query_delay, Duration::ZERO);
@@ -104,24 +126,36 @@ fn defaults_follow_elastalert2() {
     assert!(rule.is_enabled);
     assert_eq!(rule.include, vec!["*", "@timestamp"]);
     let aggregated = load_one(
-        MemoryFiles::new().with("rules/a.yaml", format!("name: a\n{ANY}aggregation: {{hours: 1}}\n")),
+        MemoryFiles::new().with(
+            "rules/a.yaml",
+            format!("name: a\n{ANY}aggregation: {{hours: 1}}\n"),
+        ),
         "rules/a.yaml",
     )
     .unwrap();
     assert_eq!(aggregated.realert, Duration::ZERO);
-    assert_eq!(aggregated.aggregation, Some(AggregationWindow::Period(Duration::from_secs(3600))));
+    assert_eq!(
+        aggregated.aggregation,
+        Some(AggregationWindow::Period(Duration::from_secs(3600)))
+    );
 }
 
 #[test]
 fn query_key_lists_become_compound_keys_and_extend_include() {
     let rule = load_one(
-        MemoryFiles::new().with("rules/a.yaml", format!("name: a\n{ANY}query_key: [host, user]\ncompare_key: country\n")),
+        MemoryFiles::new().with(
+            "rules/a.yaml",
+            format!("name: a\n{ANY}query_key: [host, user]\ncompare_key: country\n"),
+        ),
         "rules/a.yaml",
     )
     .unwrap();
     let qk = rule.query_key.unwrap();
     assert_eq!(qk.name, "host,user");
-    assert_eq!(rule.include, vec!["*", "host,user", "host", "user", "country", "@timestamp"]);
+    assert_eq!(
+        rule.include,
+        vec!["*", "host,user", "host", "user", "country", "@timestamp"]
+    );
 }
 
 #[test]
@@ -145,9 +179,16 @@ fn imports_merge_depth_first_with_importer_and_later_imports_winning() {
     let rule = load_one(files, "rules/r.yaml").unwrap();
     assert_eq!(rule.index, "base-*");
     assert_eq!(rule.options["owner"], json!("rule"));
-    assert_eq!(rule.options["description"], json!("from other"), "later import wins");
+    assert_eq!(
+        rule.options["description"],
+        json!("from other"),
+        "later import wins"
+    );
     assert_eq!(rule.options["priority"], json!(3));
-    assert_eq!(rule.filter, vec![json!({"term": {"a": 1}}), json!({"term": {"b": 2}})]);
+    assert_eq!(
+        rule.filter,
+        vec![json!({"term": {"a": 1}}), json!({"term": {"b": 2}})]
+    );
 }
 
 #[test]
@@ -156,7 +197,10 @@ fn nested_imports_resolve_from_the_top_level_rule_folder_and_absolute_paths_work
         .with("rules/shared/a.conf", "import: shared/b.conf\nindex: a-*\n")
         .with("rules/shared/b.conf", "alert: debug\n")
         .with("/etc/alert/common.conf", "owner: ops\n")
-        .with("rules/r.yaml", "import: [shared/a.conf, /etc/alert/common.conf]\nname: r\ntype: any\n");
+        .with(
+            "rules/r.yaml",
+            "import: [shared/a.conf, /etc/alert/common.conf]\nname: r\ntype: any\n",
+        );
     let rule = load_one(files, "rules/r.yaml").unwrap();
     assert_eq!(rule.index, "a-*");
     assert_eq!(rule.options["owner"], json!("ops"));
@@ -164,7 +208,10 @@ fn nested_imports_resolve_from_the_top_level_rule_folder_and_absolute_paths_work
 
 #[test]
 fn a_missing_import_names_the_importing_file_and_target() {
-    let err = error_of(MemoryFiles::new().with("rules/r.yaml", format!("name: r\n{ANY}import: nope.conf\n")), "rules/r.yaml");
+    let err = error_of(
+        MemoryFiles::new().with("rules/r.yaml", format!("name: r\n{ANY}import: nope.conf\n")),
+        "rules/r.yaml",
+    );
     assert_eq!(err, "rules/r.yaml: import 'rules/nope.conf': no such file");
 }
 
@@ -180,8 +227,14 @@ fn an_import_cycle_is_an_error() {
 
 #[test]
 fn a_non_string_import_is_a_type_error() {
-    let err = error_of(MemoryFiles::new().with("rules/r.yaml", format!("name: r\n{ANY}import: 5\n")), "rules/r.yaml");
-    assert_eq!(err, "rules/r.yaml: option 'import' must be a path or a list of paths, got an integer (5)");
+    let err = error_of(
+        MemoryFiles::new().with("rules/r.yaml", format!("name: r\n{ANY}import: 5\n")),
+        "rules/r.yaml",
+    );
+    assert_eq!(
+        err,
+        "rules/r.yaml: option 'import' must be a path or a list of paths, got an integer (5)"
+    );
 }
 
 #[test]
@@ -192,7 +245,10 @@ fn duplicate_rule_names_are_errors_naming_both_files() {
             .with("rules/b.yaml", format!("name: same\n{ANY}")),
     );
     let errors: Vec<String> = load.errors().map(ToString::to_string).collect();
-    assert_eq!(errors, vec!["rules/b.yaml: duplicate rule name 'same' (already used by rules/a.yaml)"]);
+    assert_eq!(
+        errors,
+        vec!["rules/b.yaml: duplicate rule name 'same' (already used by rules/a.yaml)"]
+    );
 }
 
 #[test]
@@ -208,9 +264,10 @@ fn skip_invalid_keeps_the_good_rules() {
 
 #[test]
 fn environment_variables_are_expanded_before_parsing() {
-    let files = MemoryFiles::new()
-        .with("config.yaml", CONFIG)
-        .with("rules/a.yaml", format!("name: a\n{ANY}description: ${{TEAM}} on $HOST\n"));
+    let files = MemoryFiles::new().with("config.yaml", CONFIG).with(
+        "rules/a.yaml",
+        format!("name: a\n{ANY}description: ${{TEAM}} on $HOST\n"),
+    );
     let global = global(&files);
     let env = |n: &str| (n == "TEAM").then(|| "ops".to_string());
     let rule = load_rule_file(&files, &global, Path::new("rules/a.yaml"), &env).unwrap();
@@ -220,33 +277,94 @@ fn environment_variables_are_expanded_before_parsing() {
 #[test]
 fn each_loader_error_names_file_and_problem() {
     let cases: Vec<(String, &str)> = vec![
-        (format!("name: a\n{ANY}num_event: 5\n"), "rules/a.yaml: unknown option 'num_event' (did you mean 'num_events'?)"),
-        (format!("name: a\n{ANY}realert: 5\n"), "rules/a.yaml: option 'realert' must be a duration such as {minutes: 5}, got an integer (5)"),
-        (format!("name: a\n{ANY}realert: {{minuts: 5}}\n"), "rules/a.yaml: option 'realert': unknown duration unit 'minuts' (use weeks, days, hours, minutes, seconds or milliseconds)"),
-        ("type: any\nindex: i\nalert: debug\n".to_string(), "rules/a.yaml: missing required option 'name'"),
-        ("name: a\ntype: any\nalert: debug\n".to_string(), "rules/a.yaml: missing required option 'index'"),
-        ("name: a\ntype: any\nindex: i\n".to_string(), "rules/a.yaml: missing required option 'alert'"),
-        ("name: a\nindex: i\nalert: debug\n".to_string(), "rules/a.yaml: missing required option 'type'"),
-        ("name: a\ntype: frequency\nindex: i\nalert: debug\ntimeframe: {minutes: 1}\n".to_string(), "rules/a.yaml: missing required option 'num_events' (required by type 'frequency')"),
-        ("name: a\ntype: frequncy\nindex: i\nalert: debug\n".to_string(), "rules/a.yaml: option 'type': unknown rule type 'frequncy' (did you mean 'frequency'?)"),
-        ("name: a\ntype: mymod.rules.MyRule\nindex: i\nalert: debug\n".to_string(), "rules/a.yaml: custom rule type 'mymod.rules.MyRule' is not supported by alert: it names a Python class; alert cannot load Python modules"),
-        ("name: a\ntype: any\nindex: i\nalert: jira\n".to_string(), "rules/a.yaml: alerter 'jira' is not supported by alert: this ElastAlert2 alerter is not implemented; use 'post' (webhook) or 'command' to reach it"),
-        ("name: a\ntype: any\nindex: i\nalert: [slak]\n".to_string(), "rules/a.yaml: option 'alert': unknown alerter 'slak' (did you mean 'slack'?)"),
-        (format!("name: a\n{ANY}timestamp_type: epoch\n"), "rules/a.yaml: option 'timestamp_type': timestamp_type 'epoch' is not one of iso, unix, unix_ms, custom"),
-        (format!("name: a\n{ANY}use_terms_query: true\n"), "rules/a.yaml: missing required option 'query_key' (use_terms_query needs it)"),
-        (format!("name: a\n{ANY}scan_entire_timeframe: true\n"), "rules/a.yaml: missing required option 'timeframe' (scan_entire_timeframe needs it)"),
-        ("- just\n- a list\n".to_string(), "rules/a.yaml: option '<document>': a rule file must be a mapping of options, got a list ([\"just\",\"a list\"])"),
+        (
+            format!("name: a\n{ANY}num_event: 5\n"),
+            "rules/a.yaml: unknown option 'num_event' (did you mean 'num_events'?)",
+        ),
+        (
+            format!("name: a\n{ANY}realert: 5\n"),
+            "rules/a.yaml: option 'realert' must be a duration such as {minutes: 5}, got an integer (5)",
+        ),
+        (
+            format!("name: a\n{ANY}realert: {{minuts: 5}}\n"),
+            "rules/a.yaml: option 'realert': unknown duration unit 'minuts' (use weeks, days, hours, minutes, seconds or milliseconds)",
+        ),
+        (
+            "type: any\nindex: i\nalert: debug\n".to_string(),
+            "rules/a.yaml: missing required option 'name'",
+        ),
+        (
+            "name: a\ntype: any\nalert: debug\n".to_string(),
+            "rules/a.yaml: missing required option 'index'",
+        ),
+        (
+            "name: a\ntype: any\nindex: i\n".to_string(),
+            "rules/a.yaml: missing required option 'alert'",
+        ),
+        (
+            "name: a\nindex: i\nalert: debug\n".to_string(),
+            "rules/a.yaml: missing required option 'type'",
+        ),
+        (
+            "name: a\ntype: frequency\nindex: i\nalert: debug\ntimeframe: {minutes: 1}\n"
+                .to_string(),
+            "rules/a.yaml: missing required option 'num_events' (required by type 'frequency')",
+        ),
+        (
+            "name: a\ntype: frequncy\nindex: i\nalert: debug\n".to_string(),
+            "rules/a.yaml: option 'type': unknown rule type 'frequncy' (did you mean 'frequency'?)",
+        ),
+        (
+            "name: a\ntype: mymod.rules.MyRule\nindex: i\nalert: debug\n".to_string(),
+            "rules/a.yaml: custom rule type 'mymod.rules.MyRule' is not supported by alert: it names a Python class; alert cannot load Python modules",
+        ),
+        (
+            "name: a\ntype: any\nindex: i\nalert: jira\n".to_string(),
+            "rules/a.yaml: alerter 'jira' is not supported by alert: this ElastAlert2 alerter is not implemented; use 'post' (webhook) or 'command' to reach it",
+        ),
+        (
+            "name: a\ntype: any\nindex: i\nalert: [slak]\n".to_string(),
+            "rules/a.yaml: option 'alert': unknown alerter 'slak' (did you mean 'slack'?)",
+        ),
+        (
+            format!("name: a\n{ANY}timestamp_type: epoch\n"),
+            "rules/a.yaml: option 'timestamp_type': timestamp_type 'epoch' is not one of iso, unix, unix_ms, custom",
+        ),
+        (
+            format!("name: a\n{ANY}use_terms_query: true\n"),
+            "rules/a.yaml: missing required option 'query_key' (use_terms_query needs it)",
+        ),
+        (
+            format!("name: a\n{ANY}scan_entire_timeframe: true\n"),
+            "rules/a.yaml: missing required option 'timeframe' (scan_entire_timeframe needs it)",
+        ),
+        (
+            "- just\n- a list\n".to_string(),
+            "rules/a.yaml: option '<document>': a rule file must be a mapping of options, got a list ([\"just\",\"a list\"])",
+        ),
         ("name: a\nfilter: [unclosed\n".to_string(), "rules/a.yaml:"),
     ];
     for (text, expected) in cases {
-        let err = error_of(MemoryFiles::new().with("rules/a.yaml", text.clone()), "rules/a.yaml");
-        assert!(err.starts_with(expected), "for\n{text}\nexpected: {expected}\ngot:      {err}");
+        let err = error_of(
+            MemoryFiles::new().with("rules/a.yaml", text.clone()),
+            "rules/a.yaml",
+        );
+        assert!(
+            err.starts_with(expected),
+            "for\n{text}\nexpected: {expected}\ngot:      {err}"
+        );
     }
 }
 
 #[test]
 fn a_yaml_syntax_error_names_line_and_column() {
-    let err = error_of(MemoryFiles::new().with("rules/a.yaml", "name: a\ntype: any\nfilter: [unclosed\nindex: i\n"), "rules/a.yaml");
+    let err = error_of(
+        MemoryFiles::new().with(
+            "rules/a.yaml",
+            "name: a\ntype: any\nfilter: [unclosed\nindex: i\n",
+        ),
+        "rules/a.yaml",
+    );
     let mut parts = err.splitn(4, ':');
     assert_eq!(parts.next(), Some("rules/a.yaml"));
     let line: usize = parts.next().unwrap().parse().expect("a line number");
@@ -265,7 +383,10 @@ fn an_unreadable_rule_file_is_an_error() {
 fn unknown_options_warn_loads_the_rule_and_reports_the_option() {
     let files = MemoryFiles::new()
         .with("config.yaml", format!("{CONFIG}unknown_options: warn\n"))
-        .with("rules/a.yaml", format!("name: a\n{ANY}num_event: 5\nuse_kibana4_dashboard: x\n"));
+        .with(
+            "rules/a.yaml",
+            format!("name: a\n{ANY}num_event: 5\nuse_kibana4_dashboard: x\n"),
+        );
     let global = global(&files);
     let rule = load_rule_file(&files, &global, Path::new("rules/a.yaml"), &no_env).unwrap();
     assert!(!rule.options.contains_key("num_event"));
@@ -276,7 +397,17 @@ fn unknown_options_warn_loads_the_rule_and_reports_the_option() {
 
 #[test]
 fn a_bad_unknown_options_value_is_an_error() {
-    let files = MemoryFiles::new().with("config.yaml", format!("{CONFIG}unknown_options: ignore\n"));
-    let err = GlobalConfig::load(&files, Path::new("config.yaml"), &no_env, ConfigDefaults::Daemon).unwrap_err();
-    assert_eq!(err.to_string(), "config.yaml: option 'unknown_options': must be 'error' or 'warn'");
+    let files =
+        MemoryFiles::new().with("config.yaml", format!("{CONFIG}unknown_options: ignore\n"));
+    let err = GlobalConfig::load(
+        &files,
+        Path::new("config.yaml"),
+        &no_env,
+        ConfigDefaults::Daemon,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "config.yaml: option 'unknown_options': must be 'error' or 'warn'"
+    );
 }

@@ -30,12 +30,17 @@ const MAX_DEPTH: usize = 32;
 
 fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), String> {
     if depth > MAX_DEPTH {
-        return Err(format!("{}: folders nested too deep (a symbolic link loop?)", dir.display()));
+        return Err(format!(
+            "{}: folders nested too deep (a symbolic link loop?)",
+            dir.display()
+        ));
     }
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
-        let hidden_config_map = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".."));
+        let hidden_config_map = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".."));
         if path.is_dir() {
             if recursive && !hidden_config_map {
                 walk(&path, recursive, out, depth + 1)?;
@@ -62,7 +67,14 @@ mod tests {
         let root = dir.path();
         std::fs::create_dir_all(root.join("sub/deeper")).unwrap();
         std::fs::create_dir_all(root.join("..data")).unwrap();
-        for f in ["a.yaml", "b.yml", "notes.txt", "sub/c.yaml", "sub/deeper/d.yaml", "..data/e.yaml"] {
+        for f in [
+            "a.yaml",
+            "b.yml",
+            "notes.txt",
+            "sub/c.yaml",
+            "sub/deeper/d.yaml",
+            "..data/e.yaml",
+        ] {
             std::fs::write(root.join(f), "name: x").unwrap();
         }
         let names = |recursive| -> Vec<String> {
@@ -73,7 +85,10 @@ mod tests {
                 .map(|p| p.strip_prefix(root).unwrap().display().to_string())
                 .collect()
         };
-        assert_eq!(names(true), vec!["a.yaml", "b.yml", "sub/c.yaml", "sub/deeper/d.yaml"]);
+        assert_eq!(
+            names(true),
+            vec!["a.yaml", "b.yml", "sub/c.yaml", "sub/deeper/d.yaml"]
+        );
         assert_eq!(names(false), vec!["a.yaml", "b.yml"]);
         assert!(DiskFiles.read(&root.join("missing.yaml")).is_err());
     }

@@ -11,15 +11,30 @@ const DOCS: usize = 20_000;
 fn filters() -> Vec<(&'static str, Value)> {
     vec![
         ("term", json!([{"term": {"action": "failed_password"}}])),
-        ("range", json!([{"range": {"status": {"gte": 500, "lte": 599}}}])),
-        ("query_string", json!([{"query_string": {"query": "status:[500 TO 599] AND env:prod"}}])),
-        ("query_string_not_group", json!([{"query_string": {"query": "NOT client.country:(US OR DE OR GB)"}}])),
-        ("match_message", json!([{"match": {"message": "failed password"}}])),
-        ("bool_mixed", json!([{"bool": {
-            "must": [{"term": {"log_type": "access"}}],
-            "should": [{"prefix": {"path": "/api"}}, {"wildcard": {"user_agent": "*curl*"}}],
-            "must_not": [{"term": {"env": "staging"}}]
-        }}])),
+        (
+            "range",
+            json!([{"range": {"status": {"gte": 500, "lte": 599}}}]),
+        ),
+        (
+            "query_string",
+            json!([{"query_string": {"query": "status:[500 TO 599] AND env:prod"}}]),
+        ),
+        (
+            "query_string_not_group",
+            json!([{"query_string": {"query": "NOT client.country:(US OR DE OR GB)"}}]),
+        ),
+        (
+            "match_message",
+            json!([{"match": {"message": "failed password"}}]),
+        ),
+        (
+            "bool_mixed",
+            json!([{"bool": {
+                "must": [{"term": {"log_type": "access"}}],
+                "should": [{"prefix": {"path": "/api"}}, {"wildcard": {"user_agent": "*curl*"}}],
+                "must_not": [{"term": {"env": "staging"}}]
+            }}]),
+        ),
     ]
 }
 
@@ -34,7 +49,9 @@ fn bench_filters(c: &mut Criterion) {
             Ok(filter) => filter,
             Err(e) => panic!("bench filter {name} does not compile: {e}"),
         };
-        group.bench_function(name, |b| b.iter(|| docs.iter().filter(|d| filter.matches(d)).count()));
+        group.bench_function(name, |b| {
+            b.iter(|| docs.iter().filter(|d| filter.matches(d)).count())
+        });
     }
     group.finish();
 }

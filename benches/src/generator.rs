@@ -32,7 +32,14 @@ impl SplitMix64 {
     }
 }
 
-const PATHS: [&str; 6] = ["/", "/login", "/api/orders", "/api/users", "/static/app.js", "/health"];
+const PATHS: [&str; 6] = [
+    "/",
+    "/login",
+    "/api/orders",
+    "/api/users",
+    "/static/app.js",
+    "/health",
+];
 const METHODS: [&str; 4] = ["GET", "GET", "GET", "POST"];
 const STATUSES: [u64; 12] = [200, 200, 200, 200, 200, 200, 200, 301, 404, 404, 500, 503];
 const COUNTRIES: [&str; 8] = ["US", "DE", "GB", "FR", "NL", "IN", "BR", "JP"];
@@ -55,7 +62,10 @@ const START_MILLIS: u64 = 1_767_225_600_000;
 impl LogGenerator {
     /// A generator for `seed`.
     pub fn new(seed: u64) -> Self {
-        LogGenerator { random: SplitMix64::new(seed), millis: START_MILLIS }
+        LogGenerator {
+            random: SplitMix64::new(seed),
+            millis: START_MILLIS,
+        }
     }
 
     /// The next document.
@@ -63,13 +73,26 @@ impl LogGenerator {
         self.millis += self.random.below(100);
         let timestamp = iso_millis(self.millis);
         let host = format!("web-{}", self.random.below(50));
-        let ip = format!("10.{}.{}.{}", self.random.below(256), self.random.below(256), self.random.below(256));
+        let ip = format!(
+            "10.{}.{}.{}",
+            self.random.below(256),
+            self.random.below(256),
+            self.random.below(256)
+        );
         let country = *self.random.pick(&COUNTRIES);
         if self.random.below(10) == 0 {
             let user = format!("ops-{}", self.random.below(40));
             let failed = self.random.below(3) == 0;
-            let action = if failed { "failed_password" } else { "login_success" };
-            let verb = if failed { "Failed password" } else { "Accepted password" };
+            let action = if failed {
+                "failed_password"
+            } else {
+                "login_success"
+            };
+            let verb = if failed {
+                "Failed password"
+            } else {
+                "Accepted password"
+            };
             return json!({
                 "@timestamp": timestamp, "host": host, "env": "prod", "log_type": "auth", "service": "sshd",
                 "user": user, "action": action, "client": {"ip": ip, "country": country},
@@ -79,7 +102,11 @@ impl LogGenerator {
         let status = *self.random.pick(&STATUSES);
         let path = *self.random.pick(&PATHS);
         let method = *self.random.pick(&METHODS);
-        let env = if self.random.below(5) == 0 { "staging" } else { "prod" };
+        let env = if self.random.below(5) == 0 {
+            "staging"
+        } else {
+            "prod"
+        };
         json!({
             "@timestamp": timestamp, "host": host, "env": env, "log_type": "access", "method": method,
             "path": path, "status": status, "bytes": self.random.below(50_000),
@@ -95,7 +122,13 @@ fn iso_millis(millis: u64) -> String {
     let secs = millis / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, millis % 1000)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        millis % 1000
+    )
 }
 
 /// Howard Hinnant's days-to-civil algorithm.
@@ -120,13 +153,22 @@ mod tests {
         assert_eq!(iso_millis(START_MILLIS + 1_500), "2026-01-01T00:00:01.500Z");
         assert_eq!(iso_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
         let mut g = LogGenerator::new(1);
-        let a = g.next_document()["@timestamp"].as_str().unwrap().to_string();
-        let b = g.next_document()["@timestamp"].as_str().unwrap().to_string();
+        let a = g.next_document()["@timestamp"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let b = g.next_document()["@timestamp"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(a <= b);
     }
 
     #[test]
     fn different_seeds_give_different_data() {
-        assert_ne!(LogGenerator::new(1).next_document(), LogGenerator::new(2).next_document());
+        assert_ne!(
+            LogGenerator::new(1).next_document(),
+            LogGenerator::new(2).next_document()
+        );
     }
 }

@@ -66,8 +66,10 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
     };
     let progress = progress_bar(&args.data);
     let now = Timestamp::from_chrono(&chrono_now());
-    let report = run_test_rule(&rule, &args.data, &options, now, &mut |bytes| progress.set_position(bytes))
-        .with_context(|| format!("running {}", args.rule.display()))?;
+    let report = run_test_rule(&rule, &args.data, &options, now, &mut |bytes| {
+        progress.set_position(bytes)
+    })
+    .with_context(|| format!("running {}", args.rule.display()))?;
     progress.finish_and_clear();
     print_report(args, &report)?;
     Ok(ExitCode::SUCCESS)
@@ -80,7 +82,9 @@ fn progress_bar(data: &std::path::Path) -> ProgressBar {
     }
     let size = std::fs::metadata(data).map(|m| m.len()).unwrap_or(0);
     let bar = ProgressBar::new(size);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+    {
         bar.set_style(style);
     }
     bar
@@ -88,12 +92,21 @@ fn progress_bar(data: &std::path::Path) -> ProgressBar {
 
 fn print_report(args: &TestRuleArgs, report: &TestRuleReport) -> anyhow::Result<()> {
     for skipped in &report.skipped {
-        eprintln!("warning: {}:{}: skipped: {}", args.data.display(), skipped.position, skipped.reason);
+        eprintln!(
+            "warning: {}:{}: skipped: {}",
+            args.data.display(),
+            skipped.position,
+            skipped.reason
+        );
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.count_only {
-        writeln!(out, "{} documents in range matched the filters", report.in_range)?;
+        writeln!(
+            out,
+            "{} documents in range matched the filters",
+            report.in_range
+        )?;
     }
     let total = report.matches.len();
     for (i, m) in report.matches.iter().enumerate() {
@@ -101,7 +114,11 @@ fn print_report(args: &TestRuleArgs, report: &TestRuleReport) -> anyhow::Result<
             Format::Json => writeln!(out, "{}", m.to_sorted_json())?,
             Format::Text => {
                 writeln!(out, "--- match {} of {total} at {} ---", i + 1, m.timestamp)?;
-                writeln!(out, "{}", serde_json::to_string_pretty(&m.to_sorted_json())?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&m.to_sorted_json())?
+                )?;
             }
         }
     }

@@ -31,7 +31,15 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let outcomes: Vec<(PathBuf, alert_core::Result<Rule>)> = if args.rules.is_empty() {
         load_rules_folder(&DiskFiles, &global, &process_env)?.outcomes
     } else {
-        args.rules.iter().map(|p| (p.clone(), load_rule_file(&DiskFiles, &global, p, &process_env))).collect()
+        args.rules
+            .iter()
+            .map(|p| {
+                (
+                    p.clone(),
+                    load_rule_file(&DiskFiles, &global, p, &process_env),
+                )
+            })
+            .collect()
     };
     let mut errors = 0;
     let mut disabled = Vec::new();
@@ -55,13 +63,21 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     if !disabled.is_empty() {
         println!("Disabled rules are: {disabled:?}");
     }
-    Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// With no cluster configured the filters run in process, so they must compile locally.
 fn check_locally(global: &GlobalConfig, rule: Rule) -> alert_core::Result<Rule> {
     if global.raw.contains_key("source") || !global.raw.contains_key("es_host") {
-        Filter::compile(&rule.filter, alert_core::time::Timestamp::from_chrono(&chrono_now())).map_err(|e| e.in_file(Path::new(&rule.file), "filter"))?;
+        Filter::compile(
+            &rule.filter,
+            alert_core::time::Timestamp::from_chrono(&chrono_now()),
+        )
+        .map_err(|e| e.in_file(Path::new(&rule.file), "filter"))?;
     }
     Ok(rule)
 }

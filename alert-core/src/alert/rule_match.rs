@@ -27,7 +27,11 @@ impl Match {
                 Value::Object(map) => {
                     let mut keys: Vec<&String> = map.keys().collect();
                     keys.sort();
-                    Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&map[k]))).collect())
+                    Value::Object(
+                        keys.into_iter()
+                            .map(|k| (k.clone(), sort(&map[k])))
+                            .collect(),
+                    )
                 }
                 Value::Array(items) => Value::Array(items.iter().map(sort).collect()),
                 other => other.clone(),
@@ -44,9 +48,15 @@ mod tests {
 
     #[test]
     fn sorted_json_orders_keys_at_every_depth() {
-        let mut m = Match { timestamp: Timestamp::from_micros(0), body: Map::new() };
+        let mut m = Match {
+            timestamp: Timestamp::from_micros(0),
+            body: Map::new(),
+        };
         m.set("z", 1);
         m.set("a", json!({"y": 1, "b": 2}));
-        assert_eq!(m.to_sorted_json().to_string(), r#"{"a":{"b":2,"y":1},"z":1}"#);
+        assert_eq!(
+            m.to_sorted_json().to_string(),
+            r#"{"a":{"b":2,"y":1},"z":1}"#
+        );
     }
 }

@@ -9,16 +9,56 @@ use crate::{Error, Result};
 
 /// Notifiers `alert` ships (or is building, each behind the same `Notifier` port).
 pub const SHIPPED_ALERTERS: &[&str] = &[
-    "alertmanager", "command", "debug", "discord", "email", "ms_power_automate", "ms_teams",
-    "opsgenie", "pagerduty", "post", "post2", "slack", "stdout", "telegram",
+    "alertmanager",
+    "command",
+    "debug",
+    "discord",
+    "email",
+    "ms_power_automate",
+    "ms_teams",
+    "opsgenie",
+    "pagerduty",
+    "post",
+    "post2",
+    "slack",
+    "stdout",
+    "telegram",
 ];
 
 /// ElastAlert2 2.31 alerters that `alert` does not ship.
 pub const UNSHIPPED_ALERTERS: &[&str] = &[
-    "alerta", "chatwork", "datadog", "dingtalk", "exotel", "flashduty", "gelf", "gitter",
-    "googlechat", "hivealerter", "indexer", "iris", "jira", "lark", "line", "matrixhookshot",
-    "mattermost", "pagertree", "rocketchat", "servicenow", "ses", "smseagle", "sns", "sqs",
-    "stomp", "tencent_sms", "twilio", "victorops", "webex_webhook", "workwechat", "yzj", "zabbix",
+    "alerta",
+    "chatwork",
+    "datadog",
+    "dingtalk",
+    "exotel",
+    "flashduty",
+    "gelf",
+    "gitter",
+    "googlechat",
+    "hivealerter",
+    "indexer",
+    "iris",
+    "jira",
+    "lark",
+    "line",
+    "matrixhookshot",
+    "mattermost",
+    "pagertree",
+    "rocketchat",
+    "servicenow",
+    "ses",
+    "smseagle",
+    "sns",
+    "sqs",
+    "stomp",
+    "tencent_sms",
+    "twilio",
+    "victorops",
+    "webex_webhook",
+    "workwechat",
+    "yzj",
+    "zabbix",
 ];
 
 /// One entry of `alert:`: a notifier name, with per-entry option overrides when written as
@@ -58,7 +98,10 @@ pub(crate) fn parse_alerters(file: &Path, value: &Value) -> Result<Vec<AlerterRe
 
 fn parse_entry(file: &Path, entry: &Value) -> Result<AlerterRef> {
     match entry {
-        Value::String(name) => Ok(AlerterRef { name: name.clone(), overrides: Map::new() }),
+        Value::String(name) => Ok(AlerterRef {
+            name: name.clone(),
+            overrides: Map::new(),
+        }),
         Value::Object(map) if map.len() == 1 => {
             let (name, overrides) = map.iter().next().ok_or_else(|| bad_entry(file, entry))?;
             let overrides = match overrides {
@@ -66,7 +109,10 @@ fn parse_entry(file: &Path, entry: &Value) -> Result<AlerterRef> {
                 Value::Null => Map::new(),
                 _ => return Err(bad_entry(file, entry)),
             };
-            Ok(AlerterRef { name: name.clone(), overrides })
+            Ok(AlerterRef {
+                name: name.clone(),
+                overrides,
+            })
         }
         _ => Err(bad_entry(file, entry)),
     }
@@ -95,10 +141,14 @@ fn check_name(file: &Path, name: &str) -> Result<()> {
         ));
     }
     if name.contains('.') {
-        return Err(unsupported("it names a Python class; alert cannot load Python modules"));
+        return Err(unsupported(
+            "it names a Python class; alert cannot load Python modules",
+        ));
     }
     let known = SHIPPED_ALERTERS.iter().chain(UNSHIPPED_ALERTERS).copied();
-    let hint = closest(name, known).map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default();
+    let hint = closest(name, known)
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default();
     Err(Error::InvalidValue {
         file: file.to_path_buf(),
         option: "alert".into(),
@@ -111,6 +161,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[allow(clippy::needless_pass_by_value)] // callers build the value inline
     fn parse(v: Value) -> Result<Vec<AlerterRef>> {
         parse_alerters(Path::new("rules/x.yaml"), &v)
     }
@@ -127,12 +178,24 @@ mod tests {
     #[test]
     fn rejects_what_it_cannot_run_naming_it() {
         let cases = [
-            (json!(["jira"]), "rules/x.yaml: alerter 'jira' is not supported by alert"),
-            (json!("my.module.Alerter"), "alerter 'my.module.Alerter' is not supported by alert: it names a Python class"),
-            (json!(["slak"]), "unknown alerter 'slak' (did you mean 'slack'?)"),
+            (
+                json!(["jira"]),
+                "rules/x.yaml: alerter 'jira' is not supported by alert",
+            ),
+            (
+                json!("my.module.Alerter"),
+                "alerter 'my.module.Alerter' is not supported by alert: it names a Python class",
+            ),
+            (
+                json!(["slak"]),
+                "unknown alerter 'slak' (did you mean 'slack'?)",
+            ),
             (json!([]), "needs at least one alerter"),
             (json!([5]), "must be an alerter name"),
-            (json!([{"slack": {"slack_webhok_url": "x"}}]), "unknown option 'slack_webhok_url'"),
+            (
+                json!([{"slack": {"slack_webhok_url": "x"}}]),
+                "unknown option 'slack_webhok_url'",
+            ),
         ];
         for (value, expected) in cases {
             let err = parse(value.clone()).unwrap_err().to_string();

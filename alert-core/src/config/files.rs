@@ -53,7 +53,10 @@ pub fn is_yaml(path: &Path) -> bool {
 
 impl ConfigFiles for MemoryFiles {
     fn read(&self, path: &Path) -> Result<String, String> {
-        self.files.get(path).cloned().ok_or_else(|| "no such file".to_string())
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| "no such file".to_string())
     }
 
     fn list_yaml(&self, dir: &Path, recursive: bool) -> Result<Vec<PathBuf>, String> {
@@ -65,10 +68,16 @@ impl ConfigFiles for MemoryFiles {
             .keys()
             .filter(|p| p.starts_with(dir) && is_yaml(p))
             .filter(|p| {
-                let inner = p.strip_prefix(dir).map(Path::components).map(Iterator::count);
+                let inner = p
+                    .strip_prefix(dir)
+                    .map(Path::components)
+                    .map(Iterator::count);
                 recursive || inner == Ok(1)
             })
-            .filter(|p| !p.components().any(|c| c.as_os_str().to_string_lossy().starts_with("..")))
+            .filter(|p| {
+                !p.components()
+                    .any(|c| c.as_os_str().to_string_lossy().starts_with(".."))
+            })
             .cloned()
             .collect())
     }

@@ -83,7 +83,10 @@ impl GlobalConfig {
         env: &dyn Fn(&str) -> Option<String>,
         defaults: ConfigDefaults,
     ) -> Result<Self> {
-        let text = files.read(path).map_err(|message| Error::Read { file: path.into(), message })?;
+        let text = files.read(path).map_err(|message| Error::Read {
+            file: path.into(),
+            message,
+        })?;
         let value = yaml::parse(&text, path, env)?;
         let map = match value {
             Value::Object(map) => map,
@@ -129,14 +132,26 @@ impl GlobalConfig {
         };
         Ok(GlobalConfig {
             file: file.to_path_buf(),
-            rules_folders: string_list(map.get("rules_folder")).into_iter().map(PathBuf::from).collect(),
-            scan_subdirectories: map.get("scan_subdirectories").and_then(Value::as_bool).unwrap_or(true),
+            rules_folders: string_list(map.get("rules_folder"))
+                .into_iter()
+                .map(PathBuf::from)
+                .collect(),
+            scan_subdirectories: map
+                .get("scan_subdirectories")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
             run_every: duration("run_every", None)?,
             buffer_time: duration("buffer_time", None)?,
             alert_time_limit: duration("alert_time_limit", Some(Duration::from_secs(2 * 86_400)))?,
             old_query_limit: duration("old_query_limit", Some(Duration::from_secs(7 * 86_400)))?,
-            max_query_size: map.get("max_query_size").and_then(as_u64_lenient).unwrap_or(10_000),
-            skip_invalid: map.get("skip_invalid").and_then(Value::as_bool).unwrap_or(false),
+            max_query_size: map
+                .get("max_query_size")
+                .and_then(as_u64_lenient)
+                .unwrap_or(10_000),
+            skip_invalid: map
+                .get("skip_invalid")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             unknown_options: unknown_option_policy(file, map.get("unknown_options"))?,
             raw: map,
         })
@@ -188,13 +203,18 @@ fn fill_test_rule_defaults(map: &mut Map<String, Value>) {
 pub(crate) fn string_list(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 fn as_u64_lenient(value: &Value) -> Option<u64> {
-    value.as_u64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 #[cfg(test)]
@@ -218,7 +238,10 @@ mod tests {
             ConfigDefaults::Daemon,
         )
         .unwrap();
-        assert_eq!(c.rules_folders, vec![PathBuf::from("rules"), PathBuf::from("more")]);
+        assert_eq!(
+            c.rules_folders,
+            vec![PathBuf::from("rules"), PathBuf::from("more")]
+        );
         assert_eq!(c.run_every, Duration::from_mins(1));
         assert_eq!(c.buffer_time, Duration::from_mins(15));
         assert_eq!(c.alert_time_limit, Duration::from_secs(2 * 86_400));
@@ -246,22 +269,39 @@ mod tests {
     #[test]
     fn unknown_global_keys_are_errors() {
         let err = load("run_evry: {minutes: 1}\n", ConfigDefaults::TestRule).unwrap_err();
-        assert!(err.to_string().contains("unknown option 'run_evry' (did you mean 'run_every'?)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("unknown option 'run_evry' (did you mean 'run_every'?)"),
+            "{err}"
+        );
     }
 
     #[test]
     fn environment_overrides_config_keys() {
         let files = MemoryFiles::new().with("config.yaml", "es_host: a\n");
         let env = |n: &str| (n == "ES_HOST").then(|| "b".to_string());
-        let c = GlobalConfig::load(&files, Path::new("config.yaml"), &env, ConfigDefaults::TestRule).unwrap();
+        let c = GlobalConfig::load(
+            &files,
+            Path::new("config.yaml"),
+            &env,
+            ConfigDefaults::TestRule,
+        )
+        .unwrap();
         assert_eq!(c.raw["es_host"], "b");
     }
 
     #[test]
     fn bad_durations_and_non_mappings_are_reported() {
-        let err = load("run_every: {minits: 1}\nbuffer_time: {minutes: 1}\n", ConfigDefaults::Daemon).unwrap_err();
+        let err = load(
+            "run_every: {minits: 1}\nbuffer_time: {minutes: 1}\n",
+            ConfigDefaults::Daemon,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("run_every"), "{err}");
         let err = load("- a\n- b\n", ConfigDefaults::Daemon).unwrap_err();
-        assert!(err.to_string().contains("config must be a mapping"), "{err}");
+        assert!(
+            err.to_string().contains("config must be a mapping"),
+            "{err}"
+        );
     }
 }

@@ -31,7 +31,10 @@ impl RuleLoad {
 
     /// Names of loaded rules with `is_enabled: false`, for "Disabled rules are: [...]".
     pub fn disabled_names(&self) -> Vec<&str> {
-        self.rules().filter(|r| !r.is_enabled).map(|r| r.name.as_str()).collect()
+        self.rules()
+            .filter(|r| !r.is_enabled)
+            .map(|r| r.name.as_str())
+            .collect()
     }
 
     /// The loaded rules, or the first error unless `skip_invalid` lets errors be skipped.
@@ -89,7 +92,10 @@ pub fn discover(files: &dyn ConfigFiles, global: &GlobalConfig) -> Result<Vec<Pa
         }
         let found = files
             .list_yaml(&folder, global.scan_subdirectories)
-            .map_err(|message| Error::Read { file: folder.clone(), message })?;
+            .map_err(|message| Error::Read {
+                file: folder.clone(),
+                message,
+            })?;
         out.extend(found);
     }
     Ok(out)
@@ -137,7 +143,9 @@ fn merge_imports(
                 stack.push((resolve_import(&base_dir, &target), current.clone()));
             }
         }
-        let Some((next, importer)) = stack.pop() else { break };
+        let Some((next, importer)) = stack.pop() else {
+            break;
+        };
         if !seen.insert(next.clone()) {
             return Err(Error::Import {
                 file: importer,
@@ -153,7 +161,9 @@ fn merge_imports(
             },
             other => other,
         })?;
-        if let (Some(Value::Array(imported)), Some(Value::Array(own))) = (loaded.get("filter"), rule.get("filter")) {
+        if let (Some(Value::Array(imported)), Some(Value::Array(own))) =
+            (loaded.get("filter"), rule.get("filter"))
+        {
             let merged: Vec<Value> = imported.iter().chain(own).cloned().collect();
             rule.insert("filter".into(), Value::Array(merged));
         }
@@ -195,7 +205,11 @@ fn import_targets(file: &Path, imports: &Value) -> Result<Vec<String>> {
 /// (ElastAlert2's behaviour).
 fn resolve_import(base_dir: &Path, target: &str) -> PathBuf {
     let target = Path::new(target);
-    if target.is_absolute() { target.to_path_buf() } else { base_dir.join(target) }
+    if target.is_absolute() {
+        target.to_path_buf()
+    } else {
+        base_dir.join(target)
+    }
 }
 
 fn read_mapping(
@@ -203,14 +217,20 @@ fn read_mapping(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Map<String, Value>> {
-    let text = files.read(path).map_err(|message| Error::Read { file: path.into(), message })?;
+    let text = files.read(path).map_err(|message| Error::Read {
+        file: path.into(),
+        message,
+    })?;
     match yaml::parse(&text, path, env)? {
         Value::Object(map) => Ok(map),
         Value::Null => Ok(Map::new()),
         other => Err(Error::InvalidValue {
             file: path.into(),
             option: "<document>".into(),
-            message: format!("a rule file must be a mapping of options, got {}", describe_value(&other)),
+            message: format!(
+                "a rule file must be a mapping of options, got {}",
+                describe_value(&other)
+            ),
         }),
     }
 }

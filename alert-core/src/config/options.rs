@@ -56,7 +56,10 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("ms_teams_alert_facts", OptionKind::List),
     ("ms_teams_attach_kibana_discover_url", OptionKind::Boolean),
     ("ms_teams_kibana_discover_title", OptionKind::String),
-    ("ms_teams_attach_opensearch_discover_url", OptionKind::Boolean),
+    (
+        "ms_teams_attach_opensearch_discover_url",
+        OptionKind::Boolean,
+    ),
     ("ms_teams_opensearch_discover_title", OptionKind::String),
     ("ms_teams_ca_certs", OptionKind::Any),
     ("ms_teams_ignore_ssl_errors", OptionKind::Boolean),
@@ -86,7 +89,11 @@ fn catalogue() -> &'static HashMap<&'static str, OptionKind> {
             .map(|(name, kind)| (name, parse_kind(kind)))
             .collect();
         map.extend(ALERT_OPTIONS.iter().copied());
-        map.extend(LEGACY_IGNORED_OPTIONS.iter().map(|name| (*name, OptionKind::Any)));
+        map.extend(
+            LEGACY_IGNORED_OPTIONS
+                .iter()
+                .map(|name| (*name, OptionKind::Any)),
+        );
         map
     })
 }
@@ -124,7 +131,12 @@ pub fn check_option(file: &Path, name: &str, value: &Value) -> Result<(), Error>
 }
 
 /// Checks that `value` has the shape `kind` asks for.
-pub(crate) fn check_kind(file: &Path, name: &str, kind: OptionKind, value: &Value) -> Result<(), Error> {
+pub(crate) fn check_kind(
+    file: &Path,
+    name: &str,
+    kind: OptionKind,
+    value: &Value,
+) -> Result<(), Error> {
     let ok = match kind {
         OptionKind::String => value.is_string(),
         OptionKind::Integer => value.is_i64() || value.is_u64(),
@@ -161,7 +173,9 @@ fn check_duration(file: &Path, name: &str, value: &Value) -> Result<(), Error> {
             found: describe_value(value),
         });
     }
-    Duration::parse(value).map(|_| ()).map_err(|e| e.in_file(file, name))
+    Duration::parse(value)
+        .map(|_| ())
+        .map_err(|e| e.in_file(file, name))
 }
 
 /// How an expected kind reads in an error message.
@@ -184,7 +198,10 @@ pub(crate) fn describe_kind(kind: OptionKind) -> &'static str {
 pub(crate) fn describe_value(value: &Value) -> String {
     let mut shown = value.to_string();
     if shown.len() > 40 {
-        let cut = (0..=40).rev().find(|i| shown.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=40)
+            .rev()
+            .find(|i| shown.is_char_boundary(*i))
+            .unwrap_or(0);
         shown.truncate(cut);
         shown.push('…');
     }
@@ -206,7 +223,10 @@ pub fn closest_option(name: &str) -> Option<String> {
 }
 
 /// The candidate closest to `name` by edit distance, within a typo-sized distance.
-pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let limit = (name.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
@@ -244,9 +264,21 @@ mod tests {
     #[test]
     fn catalogue_knows_options_of_every_area() {
         for name in [
-            "num_events", "timeframe", "query_key", "realert", "slack_webhook_url", "email",
-            "ms_teams_webhook_url", "es_host", "writeback_index", "is_enabled", "import",
-            "kibana_discover_app_url", "alert_text_type", "spike_height", "source",
+            "num_events",
+            "timeframe",
+            "query_key",
+            "realert",
+            "slack_webhook_url",
+            "email",
+            "ms_teams_webhook_url",
+            "es_host",
+            "writeback_index",
+            "is_enabled",
+            "import",
+            "kibana_discover_app_url",
+            "alert_text_type",
+            "spike_height",
+            "source",
         ] {
             assert!(option_kind(name).is_some(), "{name} should be known");
         }
@@ -267,25 +299,55 @@ mod tests {
     #[test]
     fn wrong_kinds_name_file_option_and_expected_type() {
         let cases = [
-            ("num_events", json!("ten"), "must be an integer, got a string (\"ten\")"),
-            ("use_count_query", json!("yes"), "must be a boolean (true/false)"),
-            ("filter", json!({"term": {}}), "must be a list, got a mapping"),
-            ("timeframe", json!(5), "must be a duration such as {minutes: 5}, got an integer (5)"),
+            (
+                "num_events",
+                json!("ten"),
+                "must be an integer, got a string (\"ten\")",
+            ),
+            (
+                "use_count_query",
+                json!("yes"),
+                "must be a boolean (true/false)",
+            ),
+            (
+                "filter",
+                json!({"term": {}}),
+                "must be a list, got a mapping",
+            ),
+            (
+                "timeframe",
+                json!(5),
+                "must be a duration such as {minutes: 5}, got an integer (5)",
+            ),
             ("query_key", json!(3), "must be a string or a list"),
         ];
         for (option, value, expected) in cases {
             let err = check_option(Path::new("r.yaml"), option, &value).unwrap_err();
             let text = err.to_string();
-            assert!(text.starts_with(&format!("r.yaml: option '{option}'")), "{text}");
+            assert!(
+                text.starts_with(&format!("r.yaml: option '{option}'")),
+                "{text}"
+            );
             assert!(text.contains(expected), "{text}");
         }
     }
 
     #[test]
     fn durations_are_parsed_not_just_typed() {
-        let err = check_option(Path::new("r.yaml"), "timeframe", &json!({"minute": 5})).unwrap_err();
-        assert!(err.to_string().contains("unknown duration unit 'minute'"), "{err}");
-        assert!(check_option(Path::new("r.yaml"), "aggregation", &json!({"schedule": "*/5 * * * *"})).is_ok());
+        let err =
+            check_option(Path::new("r.yaml"), "timeframe", &json!({"minute": 5})).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown duration unit 'minute'"),
+            "{err}"
+        );
+        assert!(
+            check_option(
+                Path::new("r.yaml"),
+                "aggregation",
+                &json!({"schedule": "*/5 * * * *"})
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl QueryKey {
         if fields.is_empty() {
             return None;
         }
-        Some(QueryKey { name: fields.join(","), fields })
+        Some(QueryKey {
+            name: fields.join(","),
+            fields,
+        })
     }
 
     /// Whether this key has several fields.
@@ -66,8 +69,16 @@ mod tests {
 
     #[test]
     fn normalises_like_elastalert2() {
-        assert_eq!(QueryKey::from_option(Some(&json!("host"))).unwrap().name, "host");
-        assert_eq!(QueryKey::from_option(Some(&json!(["host"]))).unwrap().fields, vec!["host"]);
+        assert_eq!(
+            QueryKey::from_option(Some(&json!("host"))).unwrap().name,
+            "host"
+        );
+        assert_eq!(
+            QueryKey::from_option(Some(&json!(["host"])))
+                .unwrap()
+                .fields,
+            vec!["host"]
+        );
         assert_eq!(QueryKey::from_option(Some(&json!([]))), None);
         assert_eq!(QueryKey::from_option(None), None);
     }
@@ -76,7 +87,10 @@ mod tests {
     fn compound_values_join_components_and_name_missing_ones_none() {
         let qk = QueryKey::from_option(Some(&json!(["a", "b.c"]))).unwrap();
         assert!(qk.is_compound());
-        assert_eq!(qk.value_of(&json!({"a": "x", "b": {"c": 1.0}})).as_deref(), Some("x, 1.0"));
+        assert_eq!(
+            qk.value_of(&json!({"a": "x", "b": {"c": 1.0}})).as_deref(),
+            Some("x, 1.0")
+        );
         assert_eq!(qk.value_of(&json!({"a": "x"})).as_deref(), Some("x, None"));
         let single = QueryKey::from_option(Some(&json!("a"))).unwrap();
         assert_eq!(single.value_of(&json!({"b": 1})), None);

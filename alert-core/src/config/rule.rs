@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::alerters::{AlerterRef, parse_alerters};
-use super::global::{GlobalConfig, string_list};
 use super::global::UnknownOptionPolicy;
+use super::global::{GlobalConfig, string_list};
 use super::options::{LEGACY_IGNORED_OPTIONS, check_option, closest};
 use super::query_key::QueryKey;
 use crate::time::{Duration, TimestampType};
@@ -44,9 +44,17 @@ pub enum RuleKind {
 impl RuleKind {
     /// Every kind, in ElastAlert2's documentation order.
     pub const ALL: [RuleKind; 12] = [
-        RuleKind::Any, RuleKind::Blacklist, RuleKind::Whitelist, RuleKind::Change,
-        RuleKind::Frequency, RuleKind::Spike, RuleKind::Flatline, RuleKind::NewTerm,
-        RuleKind::Cardinality, RuleKind::MetricAggregation, RuleKind::SpikeAggregation,
+        RuleKind::Any,
+        RuleKind::Blacklist,
+        RuleKind::Whitelist,
+        RuleKind::Change,
+        RuleKind::Frequency,
+        RuleKind::Spike,
+        RuleKind::Flatline,
+        RuleKind::NewTerm,
+        RuleKind::Cardinality,
+        RuleKind::MetricAggregation,
+        RuleKind::SpikeAggregation,
         RuleKind::PercentageMatch,
     ];
 
@@ -81,7 +89,9 @@ impl RuleKind {
             RuleKind::Whitelist => &["whitelist", "compare_key", "ignore_null"],
             RuleKind::Change => &["query_key", "compare_key", "ignore_null"],
             RuleKind::Frequency => &["num_events", "timeframe"],
-            RuleKind::Spike | RuleKind::SpikeAggregation => &["spike_height", "spike_type", "timeframe"],
+            RuleKind::Spike | RuleKind::SpikeAggregation => {
+                &["spike_height", "spike_type", "timeframe"]
+            }
             RuleKind::Flatline => &["threshold", "timeframe"],
             RuleKind::Cardinality => &["cardinality_field", "timeframe"],
             RuleKind::MetricAggregation => &["metric_agg_key", "metric_agg_type"],
@@ -157,10 +167,17 @@ pub struct Rule {
 
 impl Rule {
     /// Builds a rule from its merged own options (after imports), inheriting the global ones.
-    pub fn from_options(file: &Path, own: Map<String, Value>, global: &GlobalConfig) -> Result<Rule> {
+    pub fn from_options(
+        file: &Path,
+        own: Map<String, Value>,
+        global: &GlobalConfig,
+    ) -> Result<Rule> {
         let (own, warnings) = check_own_options(file, own, global.unknown_options)?;
         let kind = parse_kind(file, &own)?;
-        for required in ["name", "index", "alert"].iter().chain(kind.required_options()) {
+        for required in ["name", "index", "alert"]
+            .iter()
+            .chain(kind.required_options())
+        {
             if !own.contains_key(*required) {
                 return Err(Error::MissingOption {
                     file: file.into(),
@@ -170,7 +187,11 @@ impl Rule {
                 });
             }
         }
-        let realert_default = if own.contains_key("aggregation") { Duration::ZERO } else { Duration::from_mins(1) };
+        let realert_default = if own.contains_key("aggregation") {
+            Duration::ZERO
+        } else {
+            Duration::from_mins(1)
+        };
         let mut options = own;
         for (key, value) in &global.raw {
             options.entry(key.clone()).or_insert_with(|| value.clone());
@@ -198,7 +219,10 @@ fn check_own_options(
     for (key, value) in own {
         match check_option(file, &key, &value) {
             Ok(()) if LEGACY_IGNORED_OPTIONS.contains(&key.as_str()) => {
-                warnings.push(format!("{}: option '{key}' of Yelp's ElastAlert is ignored", file.display()));
+                warnings.push(format!(
+                    "{}: option '{key}' of Yelp's ElastAlert is ignored",
+                    file.display()
+                ));
             }
             Ok(()) => {
                 kept.insert(key, value);
@@ -246,7 +270,11 @@ fn parse_kind(file: &Path, own: &Map<String, Value>) -> Result<RuleKind> {
 }
 
 fn missing(file: &Path, option: &str) -> Error {
-    Error::MissingOption { file: file.into(), option: option.into(), context: None }
+    Error::MissingOption {
+        file: file.into(),
+        option: option.into(),
+        context: None,
+    }
 }
 
 fn build(
@@ -257,16 +285,24 @@ fn build(
     realert_default: Duration,
 ) -> Result<Rule> {
     let duration = |key: &str| -> Result<Option<Duration>> {
-        options.get(key).map(|v| Duration::parse(v).map_err(|e| e.in_file(file, key))).transpose()
+        options
+            .get(key)
+            .map(|v| Duration::parse(v).map_err(|e| e.in_file(file, key)))
+            .transpose()
     };
     let text = |key: &str| options.get(key).and_then(Value::as_str);
-    let timestamp_type = TimestampType::from_options(text("timestamp_type").map(str::trim), text("timestamp_format"))
-        .map_err(|e| e.in_file(file, "timestamp_type"))?;
+    let timestamp_type = TimestampType::from_options(
+        text("timestamp_type").map(str::trim),
+        text("timestamp_format"),
+    )
+    .map_err(|e| e.in_file(file, "timestamp_type"))?;
     let aggregation = match options.get("aggregation") {
-        Some(v) if v.get("schedule").is_some() => {
-            Some(AggregationWindow::Schedule(v["schedule"].as_str().unwrap_or_default().to_string()))
-        }
-        Some(_) => duration("aggregation")?.filter(|d| !d.is_zero_or_negative()).map(AggregationWindow::Period),
+        Some(v) if v.get("schedule").is_some() => Some(AggregationWindow::Schedule(
+            v["schedule"].as_str().unwrap_or_default().to_string(),
+        )),
+        Some(_) => duration("aggregation")?
+            .filter(|d| !d.is_zero_or_negative())
+            .map(AggregationWindow::Period),
         None => None,
     };
     let query_key = QueryKey::from_option(options.get("query_key"));
@@ -293,7 +329,10 @@ fn build(
         run_every: duration("run_every")?.unwrap_or(global.run_every),
         buffer_time: duration("buffer_time")?.unwrap_or(global.buffer_time),
         timeframe: duration("timeframe")?,
-        is_enabled: options.get("is_enabled").and_then(Value::as_bool).unwrap_or(true),
+        is_enabled: options
+            .get("is_enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
         include,
         options,
         warnings: Vec::new(),
@@ -303,7 +342,12 @@ fn build(
 
 /// ElastAlert2's cross-option checks.
 fn check_consistency(file: &Path, rule: Rule) -> Result<Rule> {
-    let flag = |k: &str| rule.options.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let flag = |k: &str| {
+        rule.options
+            .get(k)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
     if flag("use_terms_query") && rule.query_key.is_none() {
         return Err(Error::MissingOption {
             file: file.into(),
@@ -323,7 +367,11 @@ fn check_consistency(file: &Path, rule: Rule) -> Result<Rule> {
 
 /// `include` (default `['*']`) plus query, aggregation and compare keys, top count keys and the
 /// timestamp field, de-duplicated.
-fn extend_include(options: &Map<String, Value>, query_key: Option<&QueryKey>, ts: &str) -> Vec<String> {
+fn extend_include(
+    options: &Map<String, Value>,
+    query_key: Option<&QueryKey>,
+    ts: &str,
+) -> Vec<String> {
     let mut include = match options.get("include") {
         Some(Value::Array(_)) => string_list(options.get("include")),
         _ => vec!["*".to_string()],

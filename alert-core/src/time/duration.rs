@@ -101,7 +101,9 @@ fn parse_units(map: &serde_json::Map<String, Value>) -> Result<Duration> {
             )));
         };
         let Some(amount) = amount.as_f64() else {
-            return Err(Error::InvalidTime(format!("duration unit '{key}' must be a number, got {amount}")));
+            return Err(Error::InvalidTime(format!(
+                "duration unit '{key}' must be a number, got {amount}"
+            )));
         };
         total += amount * *unit as f64;
     }
@@ -125,24 +127,36 @@ fn parse_interval(map: &serde_json::Map<String, Value>) -> Result<Duration> {
         "HOURS" => 3_600 * MICROS_PER_SEC,
         "DAYS" => 86_400 * MICROS_PER_SEC,
         "WEEKS" => 7 * 86_400 * MICROS_PER_SEC,
-        other => return Err(Error::InvalidTime(format!("unknown interval unit '{other}'"))),
+        other => {
+            return Err(Error::InvalidTime(format!(
+                "unknown interval unit '{other}'"
+            )));
+        }
     };
     Ok(Duration((interval * micros as f64).round() as i64))
 }
 
 /// `5m`, `30s`, `1h30m`, `2d`, `1w`, `250ms`.
 fn parse_compact(text: &str) -> Result<Duration> {
-    let bad = || Error::InvalidTime(format!("cannot read '{text}' as a duration (try 5m, 30s, 1h)"));
+    let bad = || {
+        Error::InvalidTime(format!(
+            "cannot read '{text}' as a duration (try 5m, 30s, 1h)"
+        ))
+    };
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err(bad());
     }
     let mut total: i64 = 0;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let amount: i64 = rest[..digits].parse().map_err(|_| bad())?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let micros = match &rest[..unit_len] {
             "ms" => MICROS_PER_MS,
             "s" => MICROS_PER_SEC,
@@ -169,7 +183,13 @@ impl fmt::Display for Duration {
             let plural = if days.abs() == 1 { "" } else { "s" };
             write!(f, "{days} day{plural}, ")?;
         }
-        write!(f, "{}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)?;
+        write!(
+            f,
+            "{}:{:02}:{:02}",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )?;
         if micros != 0 {
             write!(f, ".{micros:06}")?;
         }
@@ -195,10 +215,22 @@ mod tests {
             (json!("2d"), 172_800),
         ];
         for (input, secs) in cases {
-            assert_eq!(Duration::parse(&input).unwrap(), Duration::from_secs(secs), "{input}");
+            assert_eq!(
+                Duration::parse(&input).unwrap(),
+                Duration::from_secs(secs),
+                "{input}"
+            );
         }
-        assert_eq!(Duration::parse(&json!({"milliseconds": 250})).unwrap().as_micros(), 250_000);
-        assert_eq!(Duration::parse(&json!("250ms")).unwrap().as_micros(), 250_000);
+        assert_eq!(
+            Duration::parse(&json!({"milliseconds": 250}))
+                .unwrap()
+                .as_micros(),
+            250_000
+        );
+        assert_eq!(
+            Duration::parse(&json!("250ms")).unwrap().as_micros(),
+            250_000
+        );
     }
 
     #[test]
@@ -207,7 +239,10 @@ mod tests {
             (json!({"minute": 5}), "unknown duration unit 'minute'"),
             (json!({"minutes": "five"}), "must be a number"),
             (json!({}), "empty duration"),
-            (json!({"interval": 5, "unit": "FORTNIGHTS"}), "unknown interval unit"),
+            (
+                json!({"interval": 5, "unit": "FORTNIGHTS"}),
+                "unknown interval unit",
+            ),
             (json!("5 minutes"), "cannot read '5 minutes'"),
             (json!(5), "expected a duration"),
         ];
@@ -220,7 +255,13 @@ mod tests {
     #[test]
     fn displays_like_python_timedelta() {
         assert_eq!(Duration::from_mins(5).to_string(), "0:05:00");
-        assert_eq!(Duration::from_secs(86_400 + 7_200).to_string(), "1 day, 2:00:00");
-        assert_eq!(Duration::from_secs(2 * 86_400).to_string(), "2 days, 0:00:00");
+        assert_eq!(
+            Duration::from_secs(86_400 + 7_200).to_string(),
+            "1 day, 2:00:00"
+        );
+        assert_eq!(
+            Duration::from_secs(2 * 86_400).to_string(),
+            "2 days, 0:00:00"
+        );
     }
 }

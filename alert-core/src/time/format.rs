@@ -79,7 +79,9 @@ fn from_epoch(value: &Value, micros_per_unit: f64) -> Option<Timestamp> {
         _ => return None,
     };
     let micros = n * micros_per_unit;
-    micros.is_finite().then(|| Timestamp::from_micros(micros.round() as i64))
+    micros
+        .is_finite()
+        .then(|| Timestamp::from_micros(micros.round() as i64))
 }
 
 /// `strptime` with an explicit pattern; naive results are UTC.
@@ -101,9 +103,21 @@ mod tests {
     fn every_type_reads_and_writes_its_shape() {
         let t = Timestamp::parse_iso("2026-01-01T00:00:05.250Z").unwrap();
         let cases = [
-            (TimestampType::Iso, json!("2026-01-01T00:00:05.250Z"), json!("2026-01-01T00:00:05.250Z")),
-            (TimestampType::UnixMs, json!(1_767_225_605_250_i64), json!(1_767_225_605_250_i64)),
-            (TimestampType::Unix, json!(1_767_225_605.25), json!(1_767_225_605_i64)),
+            (
+                TimestampType::Iso,
+                json!("2026-01-01T00:00:05.250Z"),
+                json!("2026-01-01T00:00:05.250Z"),
+            ),
+            (
+                TimestampType::UnixMs,
+                json!(1_767_225_605_250_i64),
+                json!(1_767_225_605_250_i64),
+            ),
+            (
+                TimestampType::Unix,
+                json!(1_767_225_605.25),
+                json!(1_767_225_605_i64),
+            ),
             (
                 TimestampType::Custom("%Y/%m/%d %H:%M:%S%.3f".into()),
                 json!("2026/01/01 00:00:05.250"),
@@ -132,12 +146,18 @@ mod tests {
     fn unparseable_values_are_none() {
         assert_eq!(TimestampType::Iso.parse_value(&json!("soon")), None);
         assert_eq!(TimestampType::Iso.parse_value(&json!(null)), None);
-        assert_eq!(TimestampType::Custom("%Y".into()).parse_value(&json!(5)), None);
+        assert_eq!(
+            TimestampType::Custom("%Y".into()).parse_value(&json!(5)),
+            None
+        );
     }
 
     #[test]
     fn options_select_the_type_and_reject_unknown_ones() {
-        assert_eq!(TimestampType::from_options(None, None).unwrap(), TimestampType::Iso);
+        assert_eq!(
+            TimestampType::from_options(None, None).unwrap(),
+            TimestampType::Iso
+        );
         assert_eq!(
             TimestampType::from_options(Some("custom"), None).unwrap(),
             TimestampType::Custom(DEFAULT_CUSTOM_FORMAT.into())

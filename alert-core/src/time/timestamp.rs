@@ -152,7 +152,10 @@ mod tests {
         let cases = [
             ("2026-01-01T00:00:00Z", Some("2026-01-01T00:00:00Z")),
             ("2026-01-01T00:00:00.608Z", Some("2026-01-01T00:00:00.608Z")),
-            ("2026-01-01T00:00:00.123456Z", Some("2026-01-01T00:00:00.123456Z")),
+            (
+                "2026-01-01T00:00:00.123456Z",
+                Some("2026-01-01T00:00:00.123456Z"),
+            ),
             ("2026-01-01T00:00:00.12Z", Some("2026-01-01T00:00:00.120Z")),
             ("2026-01-01T02:00:00+02:00", Some("2026-01-01T00:00:00Z")),
             ("2026-01-01T02:00:00+0200", Some("2026-01-01T00:00:00Z")),
@@ -172,14 +175,23 @@ mod tests {
     fn to_iso_drops_zero_fractions_like_dt_to_ts() {
         let t = Timestamp::from_micros(1_767_225_605_000_000);
         assert_eq!(t.to_iso(), "2026-01-01T00:00:05Z");
-        assert_eq!(Timestamp::from_micros(1_767_225_605_000_100).to_iso(), "2026-01-01T00:00:05.000100Z");
-        assert_eq!(Timestamp::from_micros(1_767_225_605_001_000).to_iso(), "2026-01-01T00:00:05.001Z");
+        assert_eq!(
+            Timestamp::from_micros(1_767_225_605_000_100).to_iso(),
+            "2026-01-01T00:00:05.000100Z"
+        );
+        assert_eq!(
+            Timestamp::from_micros(1_767_225_605_001_000).to_iso(),
+            "2026-01-01T00:00:05.001Z"
+        );
     }
 
     #[test]
     fn floor_to_aligns_on_the_epoch_grid() {
         let t = Timestamp::parse_iso("2026-01-01T00:00:31.5Z").unwrap();
-        assert_eq!(t.floor_to(Duration::from_secs(60)).to_iso(), "2026-01-01T00:00:00Z");
+        assert_eq!(
+            t.floor_to(Duration::from_secs(60)).to_iso(),
+            "2026-01-01T00:00:00Z"
+        );
     }
 
     #[test]

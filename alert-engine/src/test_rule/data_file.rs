@@ -26,7 +26,10 @@ pub(crate) fn read_entries(
     on_entry: &mut dyn FnMut(Entry) -> bool,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<()> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = File::open(path).map_err(io)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let starts_with_bracket = {
@@ -53,13 +56,16 @@ fn read_lines(
         line.clear();
         let read = reader
             .read_until(b'\n', &mut line)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if read == 0 {
             return Ok(());
         }
         number += 1;
         consumed += read as u64;
-        if number % 4096 == 0 {
+        if number.is_multiple_of(4096) {
             on_bytes(consumed);
         }
         let text = line.trim_ascii();
@@ -85,9 +91,10 @@ fn read_array(
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<()> {
     let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     on_bytes(bytes.len() as u64);
     let items: Vec<Value> = serde_json::from_slice(&bytes).map_err(|e| Error::Data {
         path: path.to_path_buf(),
@@ -153,13 +160,28 @@ mod tests {
     #[test]
     fn json_arrays_are_read_as_documents() {
         let out = collect("  [{\"a\":1}, 5, {\"b\":2}]");
-        assert_eq!(out, vec!["1:{\"a\":1}", "2!not a JSON object but a number", "3:{\"b\":2}"]);
+        assert_eq!(
+            out,
+            vec![
+                "1:{\"a\":1}",
+                "2!not a JSON object but a number",
+                "3:{\"b\":2}"
+            ]
+        );
     }
 
     #[test]
     fn unreadable_files_are_errors_naming_the_file() {
-        let err = read_entries(Path::new("/no/such/data.ndjson"), &mut |_| true, &mut |_| {}).unwrap_err();
-        assert!(err.to_string().starts_with("/no/such/data.ndjson:"), "{err}");
+        let err = read_entries(
+            Path::new("/no/such/data.ndjson"),
+            &mut |_| true,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("/no/such/data.ndjson:"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -168,6 +190,9 @@ mod tests {
         let path = dir.path().join("data.json");
         std::fs::write(&path, "[{\"a\":1},").unwrap();
         let err = read_entries(&path, &mut |_| true, &mut |_| {}).unwrap_err();
-        assert!(err.to_string().contains("not a JSON array of documents"), "{err}");
+        assert!(
+            err.to_string().contains("not a JSON array of documents"),
+            "{err}"
+        );
     }
 }

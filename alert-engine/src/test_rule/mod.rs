@@ -71,8 +71,7 @@ pub fn run_test_rule(
     now: Timestamp,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<TestRuleReport> {
-    let filter = Filter::compile(&rule.filter, now)
-        .map_err(|e| e.in_file(&rule.file, "filter"))?;
+    let filter = Filter::compile(&rule.filter, now).map_err(|e| e.in_file(&rule.file, "filter"))?;
     let mut report = TestRuleReport::default();
     let mut events = Vec::new();
     let mut bounds: Option<(Timestamp, Timestamp)> = None;
@@ -82,7 +81,9 @@ pub fn run_test_rule(
             if let Some(event) = accept(rule, &filter, entry, &mut report, &mut bounds) {
                 events.push(event);
             }
-            options.max_docs.is_none_or(|max| report.documents_read < max)
+            options
+                .max_docs
+                .is_none_or(|max| report.documents_read < max)
         },
         on_bytes,
     )?;
@@ -123,7 +124,10 @@ fn accept(
     let Some(timestamp) = raw.and_then(|v| rule.timestamp_type.parse_value(v)) else {
         let reason = match raw {
             None | Some(Value::Null) => format!("no timestamp field '{}'", rule.timestamp_field),
-            Some(v) => format!("cannot read {} as a timestamp in '{}'", v, rule.timestamp_field),
+            Some(v) => format!(
+                "cannot read {} as a timestamp in '{}'",
+                v, rule.timestamp_field
+            ),
         };
         report.skipped.push(SkippedEntry { position, reason });
         return None;
@@ -138,7 +142,8 @@ fn accept(
     }
     report.matched_filters += 1;
     if let Value::Object(map) = &mut doc {
-        map.entry("_id").or_insert_with(|| Value::String(position.to_string()));
+        map.entry("_id")
+            .or_insert_with(|| Value::String(position.to_string()));
         map.insert("_index".into(), Value::String(rule.index.clone()));
     }
     Some(Event::new(timestamp, doc))
@@ -146,7 +151,12 @@ fn accept(
 
 /// Feeds the events segment by segment, dropping repeated `_id`s, and finishes the matches
 /// with `num_hits` and `num_matches` as the main loop does.
-fn evaluate(rule: &Rule, events: &[Event], range: Segment, global_run_every: Duration) -> Result<Vec<Match>> {
+fn evaluate(
+    rule: &Rule,
+    events: &[Event],
+    range: Segment,
+    global_run_every: Duration,
+) -> Result<Vec<Match>> {
     let mut rule_type = rules::build(rule)?;
     let kind = QueryKind::of(rule);
     let size = segment_size(rule, kind, global_run_every);
@@ -159,7 +169,13 @@ fn evaluate(rule: &Rule, events: &[Event], range: Segment, global_run_every: Dur
         num_hits += hits.len() as u64;
         let fresh: Vec<Event> = hits
             .iter()
-            .filter(|e| seen_ids.insert(lookup_es_key(&e.source, "_id").map(python_str).unwrap_or_default()))
+            .filter(|e| {
+                seen_ids.insert(
+                    lookup_es_key(&e.source, "_id")
+                        .map(python_str)
+                        .unwrap_or_default(),
+                )
+            })
             .cloned()
             .collect();
         if !fresh.is_empty() {

@@ -32,7 +32,9 @@ fn main() -> std::io::Result<()> {
 }
 
 fn parse(flag: &str, value: &str) -> u64 {
-    value.parse().unwrap_or_else(|_| usage(&format!("{flag} needs a whole number, got '{value}'")))
+    value
+        .parse()
+        .unwrap_or_else(|_| usage(&format!("{flag} needs a whole number, got '{value}'")))
 }
 
 fn usage(problem: &str) -> ! {
