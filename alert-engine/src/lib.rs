@@ -11,6 +11,7 @@
 
 mod disk_files;
 mod error;
+pub mod local_query;
 pub mod test_rule;
 
 pub use disk_files::{DiskFiles, process_env};

@@ -63,6 +63,8 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("ms_teams_opensearch_discover_title", OptionKind::String),
     ("ms_teams_ca_certs", OptionKind::Any),
     ("ms_teams_ignore_ssl_errors", OptionKind::Boolean),
+    // Read by ElastAlert2's new_term code (the end of its baseline), undocumented.
+    ("start_date", OptionKind::String),
 ];
 
 /// Options of Yelp's ElastAlert that ElastAlert2 dropped: accepted so old rule files load, and

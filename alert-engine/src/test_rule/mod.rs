@@ -5,19 +5,20 @@
 
 mod data_file;
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use alert_core::alert::Match;
 use alert_core::config::Rule;
-use alert_core::document::{Event, lookup_es_key, python_str};
+use alert_core::document::{Event, lookup_es_key};
 use alert_core::filter::Filter;
 use alert_core::plan::{QueryKind, Segment, default_offline_range, segment_size, segments};
-use alert_core::rules;
+use alert_core::rules::{RuleType, build_with_files, list_query_filter};
 use alert_core::time::{Duration, Timestamp};
 use serde_json::Value;
 
 use crate::Result;
+use crate::disk_files::DiskFiles;
+use crate::local_query::{LocalQuery, feed_baseline};
 use data_file::{Entry, read_entries};
 
 /// Choices of one offline run.
@@ -71,7 +72,11 @@ pub fn run_test_rule(
     now: Timestamp,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<TestRuleReport> {
-    let filter = Filter::compile(&rule.filter, now).map_err(|e| e.in_file(&rule.file, "filter"))?;
+    let mut filters = rule.filter.clone();
+    // Blacklist and whitelist rules query only documents whose compare key is in the list.
+    filters.extend(list_query_filter(rule, &DiskFiles)?);
+    let filter = Filter::compile(&filters, now).map_err(|e| e.in_file(&rule.file, "filter"))?;
+    let mut rule_type = build_with_files(rule, &DiskFiles)?;
     let mut report = TestRuleReport::default();
     let mut events = Vec::new();
     let mut bounds: Option<(Timestamp, Timestamp)> = None;
@@ -97,10 +102,21 @@ pub fn run_test_rule(
     };
     report.range = Some(range);
     events.sort_by_key(|e: &Event| e.timestamp);
+    if !options.count_only {
+        // new_term's baseline reads the documents before the range.
+        feed_baseline(rule, rule_type.as_mut(), &events, Some(range.start), now)?;
+    }
     events.retain(|e| range.contains(e.timestamp));
     report.in_range = events.len() as u64;
     if !options.count_only {
-        report.matches = evaluate(rule, &events, range, options.global_run_every)?;
+        report.matches = evaluate(
+            rule,
+            rule_type.as_mut(),
+            &events,
+            range,
+            options.global_run_every,
+            now,
+        )?;
     }
     Ok(report)
 }
@@ -145,48 +161,41 @@ fn accept(
         map.entry("_id")
             .or_insert_with(|| Value::String(position.to_string()));
         map.insert("_index".into(), Value::String(rule.index.clone()));
+        // A compound query key is queried as one field holding "a, b" (ElastAlert2's
+        // `process_hits`).
+        if let Some(qk) = rule.query_key.as_ref().filter(|qk| qk.is_compound()) {
+            let value = qk.value_of(&doc).unwrap_or_default();
+            if let Value::Object(map) = &mut doc {
+                map.insert(qk.name.clone(), Value::String(value));
+            }
+        }
     }
     Some(Event::new(timestamp, doc))
 }
 
-/// Feeds the events segment by segment, dropping repeated `_id`s, and finishes the matches
-/// with `num_hits` and `num_matches` as the main loop does.
+/// Feeds the events segment by segment with the queries the rule uses, and finishes the
+/// matches with `num_hits` and `num_matches` as the main loop does.
 fn evaluate(
     rule: &Rule,
+    rule_type: &mut dyn RuleType,
     events: &[Event],
     range: Segment,
     global_run_every: Duration,
+    now: Timestamp,
 ) -> Result<Vec<Match>> {
-    let mut rule_type = rules::build(rule)?;
     let kind = QueryKind::of(rule);
     let size = segment_size(rule, kind, global_run_every);
-    let mut seen_ids: HashSet<String> = HashSet::new();
-    let mut num_hits: u64 = 0;
-    for segment in segments(range.start, range.end, size, kind) {
+    let start = rule_type.align_run_start(range.start);
+    let mut query = LocalQuery::new(rule, rule_type, kind, start, now)?;
+    for segment in segments(start, range.end, size, kind) {
         let lo = events.partition_point(|e| e.timestamp <= segment.start);
         let hi = events.partition_point(|e| e.timestamp <= segment.end);
-        let hits = &events[lo..hi];
-        num_hits += hits.len() as u64;
-        let fresh: Vec<Event> = hits
-            .iter()
-            .filter(|e| {
-                seen_ids.insert(
-                    lookup_es_key(&e.source, "_id")
-                        .map(python_str)
-                        .unwrap_or_default(),
-                )
-            })
-            .cloned()
-            .collect();
-        if !fresh.is_empty() {
-            rule_type.add_data(&fresh);
-        }
-        rule_type.garbage_collect(segment.end);
+        query.run_segment(rule_type, segment, &events[lo..hi])?;
     }
     let mut matches = rule_type.take_matches();
     let num_matches = matches.len();
     for m in &mut matches {
-        m.set("num_hits", num_hits);
+        m.set("num_hits", query.num_hits());
         m.set("num_matches", num_matches);
     }
     Ok(matches)
