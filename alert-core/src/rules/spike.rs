@@ -320,6 +320,16 @@ mod tests {
     }
 
     #[test]
+    fn threshold_cur_of_one_turns_the_zero_against_zero_match_off() {
+        let mut s = spike("spike_type: up\nquery_key: host\nthreshold_cur: 1\n");
+        steady(&mut s, 0, 20, |_| json!({"msg": "no host"}));
+        for t in [50.0, 70.0] {
+            s.garbage_collect(at(t));
+        }
+        assert!(s.take_matches().is_empty());
+    }
+
+    #[test]
     fn garbage_collect_forgets_keys_whose_windows_are_empty() {
         let mut s = spike("spike_type: up\nquery_key: host\n");
         s.add_terms_data(at(0.0), &[json!({"key": "a", "doc_count": 0})])
