@@ -1,4 +1,4 @@
-//! Conformance with the real ElastAlert2: every case under `../shared/conformance/cases/` runs
+//! Conformance with the real ElastAlert2: every case under `testdata/conformance/cases/` (a copy of the shared cases) runs
 //! through `alert test-rule --format json` and must produce the matches ElastAlert2 produced.
 //!
 //! Comparison (as the cases' README defines it): the same number of matches; after sorting by
@@ -16,10 +16,10 @@ use serde_json::Value;
 const IGNORED_KEYS: [&str; 3] = ["_rule_type", "_id", "_index"];
 
 fn conformance_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/conformance");
     assert!(
         dir.is_dir(),
-        "the shared conformance cases are expected at {}",
+        "the conformance cases are expected at {}",
         dir.display()
     );
     dir

@@ -1,6 +1,6 @@
 //! Every public rule file that stock ElastAlert2 2.31 loads must load here too.
 //!
-//! `../shared/corpus/ELASTALERT2_LOAD_CHECK.tsv` records what ElastAlert2 did with each file.
+//! `testdata/corpus/ELASTALERT2_LOAD_CHECK.tsv` (a copy of the shared corpus) records what ElastAlert2 did with each file.
 //! ElastAlert2 silently ignores options nothing consumes; `alert` refuses them unless the
 //! config says `unknown_options: warn`, so the corpus is checked under both settings.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
@@ -11,10 +11,10 @@ use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, Rule, load_r
 use alert_engine::DiskFiles;
 
 fn corpus_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/corpus");
     assert!(
         dir.is_dir(),
-        "the shared corpus is expected at {}",
+        "the corpus is expected at {}",
         dir.display()
     );
     dir
