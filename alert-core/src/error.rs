@@ -118,6 +118,22 @@ pub enum Error {
     /// A timestamp or duration that does not parse.
     #[error("invalid time: {0}")]
     InvalidTime(String),
+    /// A search backend that failed to answer (network, cluster, or a local source).
+    #[error("search failed: {0}")]
+    Search(String),
+    /// The state store failed; nothing of the failed operation was written.
+    #[error("state store: {0}")]
+    Store(String),
+    /// A notifier failed to deliver.
+    #[error("alerter '{alerter}': {message}")]
+    Notify {
+        /// The alerter's name.
+        alerter: String,
+        /// What went wrong.
+        message: String,
+        /// Whether trying again later can help (a timeout or a 5xx, not a 4xx or bad config).
+        retryable: bool,
+    },
 }
 
 impl Error {

@@ -17,6 +17,7 @@ pub mod document;
 mod error;
 pub mod filter;
 pub mod plan;
+pub mod port;
 pub mod rules;
 pub mod time;
 pub mod yaml;

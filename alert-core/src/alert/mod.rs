@@ -1,5 +1,12 @@
-//! What rules produce: matches (and, with the engine issue, alerts and their states).
+//! What rules produce and what becomes of it: matches, alerts and their records, and the pure
+//! policies between them (realert, silences, aggregation).
 
+mod record;
 mod rule_match;
 
+pub use record::{
+    AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, NewAlert,
+    OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,
+    StoredAlert,
+};
 pub use rule_match::Match;

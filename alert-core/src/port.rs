@@ -1,0 +1,206 @@
+//! The ports between the pure core and the world: where documents come from
+//! ([`SearchBackend`]), where state goes ([`StateStore`]) and how alerts leave
+//! ([`Notifier`]). The engine and the backend crates implement them; the core only names them.
+//!
+//! Every method is async (ports are used from the engine's runtime) and object safe.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::Result;
+use crate::alert::{
+    AlertId, DeliveryOutcome, DeliveryStatus, ErrorRecord, OpenAggregate, OutboxId, OutboxItem,
+    RuleStatus, RunCommit, Silence, SourcePosition, StoredAlert,
+};
+use crate::config::{AlerterRef, Rule};
+use crate::document::Event;
+use crate::plan::Segment;
+use crate::time::Timestamp;
+
+/// A time range with explicit bounds: rule queries are `(start, end]`, new_term's baseline
+/// windows `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    /// The lower bound.
+    pub start: Timestamp,
+    /// Whether `start` itself is in the range.
+    pub start_inclusive: bool,
+    /// The upper bound.
+    pub end: Timestamp,
+    /// Whether `end` itself is in the range.
+    pub end_inclusive: bool,
+}
+
+impl TimeRange {
+    /// `[start, end)`.
+    pub fn half_open(start: Timestamp, end: Timestamp) -> Self {
+        TimeRange {
+            start,
+            start_inclusive: true,
+            end,
+            end_inclusive: false,
+        }
+    }
+
+    /// Whether `t` is in the range.
+    ///
+    /// ```
+    /// use alert_core::plan::Segment;
+    /// use alert_core::port::TimeRange;
+    /// use alert_core::time::Timestamp;
+    /// let (a, b) = (Timestamp::from_micros(0), Timestamp::from_micros(10));
+    /// let segment = TimeRange::from(Segment { start: a, end: b });
+    /// assert!(!segment.contains(a) && segment.contains(b));
+    /// assert!(TimeRange::half_open(a, b).contains(a));
+    /// ```
+    pub fn contains(&self, t: Timestamp) -> bool {
+        let above = if self.start_inclusive {
+            t >= self.start
+        } else {
+            t > self.start
+        };
+        let below = if self.end_inclusive {
+            t <= self.end
+        } else {
+            t < self.end
+        };
+        above && below
+    }
+}
+
+impl From<Segment> for TimeRange {
+    fn from(segment: Segment) -> Self {
+        TimeRange {
+            start: segment.start,
+            start_inclusive: false,
+            end: segment.end,
+            end_inclusive: true,
+        }
+    }
+}
+
+/// One query of a rule: its index, timestamp field and filters, over a time range.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchQuery<'a> {
+    /// The rule (index, timestamp field and type, query options).
+    pub rule: &'a Rule,
+    /// The filters to apply: the rule's, plus any the engine adds (blacklist/whitelist terms).
+    pub filters: &'a [Value],
+    /// The time range on the rule's timestamp field.
+    pub range: TimeRange,
+    /// Date math in filters (`now-1h`) is relative to this instant.
+    pub now: Timestamp,
+}
+
+/// An aggregation query's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregationAnswer {
+    /// The ES-shaped `aggregations` object.
+    pub aggregations: Value,
+    /// How many documents matched the query (`hits.total.value`).
+    pub hits: u64,
+}
+
+/// Where documents come from: Elasticsearch/OpenSearch, or local logs.
+#[async_trait]
+pub trait SearchBackend: Send + Sync {
+    /// The matching documents, sorted by timestamp, each with `_id` and `_index`.
+    async fn search(&self, query: &SearchQuery<'_>) -> Result<Vec<Event>>;
+
+    /// How many documents match (`use_count_query`).
+    async fn count(&self, query: &SearchQuery<'_>) -> Result<u64>;
+
+    /// The terms buckets (`[{"key", "doc_count"}]`) of `field` over the matching documents.
+    async fn terms(
+        &self,
+        query: &SearchQuery<'_>,
+        field: &str,
+        size: usize,
+        min_doc_count: u64,
+    ) -> Result<Vec<Value>>;
+
+    /// Runs an ES `aggs` body over the matching documents.
+    async fn aggregate(&self, query: &SearchQuery<'_>, aggs: &Value) -> Result<AggregationAnswer>;
+}
+
+/// Where the engine keeps what must survive a restart.
+///
+/// A rule run's outcome is written with one [`StateStore::commit_run`] call, in one
+/// transaction; outbox rows are created in the same transaction as the alert they notify.
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    /// The rule's status after its last committed run.
+    async fn rule_status(&self, rule: &str) -> Result<Option<RuleStatus>>;
+
+    /// Writes a run's status, silences and alerts (with outbox rows for active alerts) at
+    /// once, returning the ids of new alerts in order.
+    async fn commit_run(&self, commit: &RunCommit) -> Result<Vec<AlertId>>;
+
+    /// The silences of a rule whose `until` is after `now`.
+    async fn silences(&self, rule: &str, now: Timestamp) -> Result<Vec<Silence>>;
+
+    /// All silences whose `until` is after `now` (`alert silence --list`).
+    async fn all_silences(&self, now: Timestamp) -> Result<Vec<Silence>>;
+
+    /// Sets (or replaces) a silence by key (`alert silence`).
+    async fn set_silence(&self, silence: &Silence) -> Result<()>;
+
+    /// The rule's aggregating alerts.
+    async fn open_aggregates(&self, rule: &str) -> Result<Vec<OpenAggregate>>;
+
+    /// Turns aggregating alerts whose `alert_time` has come into active alerts with outbox rows
+    /// (one per alerter, `deadline` = now + the alert's time limit), returning their ids.
+    async fn release_due_aggregates(&self, now: Timestamp) -> Result<Vec<AlertId>>;
+
+    /// Pending outbox rows whose next attempt is due, oldest first.
+    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxItem>>;
+
+    /// Records the outcome of a send attempt on an outbox row.
+    async fn record_delivery(&self, id: OutboxId, outcome: &DeliveryOutcome) -> Result<()>;
+
+    /// An alert by id.
+    async fn alert(&self, id: AlertId) -> Result<Option<StoredAlert>>;
+
+    /// The delivery status of each alerter of an alert: `(alerter, status, attempts, last error)`.
+    async fn deliveries(
+        &self,
+        id: AlertId,
+    ) -> Result<Vec<(String, DeliveryStatus, u32, Option<String>)>>;
+
+    /// Outbox rows not delivered yet.
+    async fn outbox_depth(&self) -> Result<u64>;
+
+    /// Keeps an error (ElastAlert2's `elastalert_error`).
+    async fn record_error(&self, error: &ErrorRecord) -> Result<()>;
+
+    /// How far a local source file was read.
+    async fn source_position(&self, path: &str) -> Result<Option<SourcePosition>>;
+
+    /// Remembers how far a local source file was read.
+    async fn save_source_position(&self, position: &SourcePosition) -> Result<()>;
+}
+
+/// One notification to send: an alert, through one alerter of its rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Notification<'a> {
+    /// The rule (its options configure the alerter and the alert text).
+    pub rule: &'a Rule,
+    /// The alerter entry of the rule (name and per-entry overrides).
+    pub alerter: &'a AlerterRef,
+    /// The alert, with its matches.
+    pub alert: &'a StoredAlert,
+    /// A key receivers can use to drop duplicates (alert id plus alerter).
+    pub idempotency_key: &'a str,
+    /// 0 for the first attempt.
+    pub attempt: u32,
+}
+
+/// Sends alerts somewhere (ElastAlert2's alerters).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// The alerter name this notifier serves (`debug`, `command`, `slack`, ...).
+    fn name(&self) -> &str;
+
+    /// Delivers one notification; an [`crate::Error::Notify`] says whether a retry can help.
+    async fn send(&self, notification: &Notification<'_>) -> Result<()>;
+}
