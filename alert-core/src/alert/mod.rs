@@ -1,9 +1,13 @@
 //! What rules produce and what becomes of it: matches, alerts and their records, and the pure
 //! policies between them (realert, silences, aggregation).
 
+mod realert;
 mod record;
 mod rule_match;
 
+pub use realert::{
+    RealertPolicy, is_silenced, query_key_silence_key, rule_silence_key, silence_key,
+};
 pub use record::{
     AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, NewAlert,
     OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,

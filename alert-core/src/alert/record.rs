@@ -87,7 +87,7 @@ pub struct Silence {
     /// Alerts resume after this instant.
     pub until: Timestamp,
     /// `exponential_realert`'s exponent.
-    pub exponent: u32,
+    pub exponent: i32,
 }
 
 /// An alert to create.
