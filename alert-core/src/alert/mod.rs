@@ -1,10 +1,16 @@
 //! What rules produce and what becomes of it: matches, alerts and their records, and the pure
 //! policies between them (realert, silences, aggregation).
 
+mod aggregation;
+mod match_processor;
 mod realert;
 mod record;
 mod rule_match;
+#[cfg(test)]
+mod test_support;
 
+pub use aggregation::{AggregationPolicy, Placement};
+pub use match_processor::{Disposition, MatchProcessor};
 pub use realert::{
     RealertPolicy, is_silenced, query_key_silence_key, rule_silence_key, silence_key,
 };

@@ -120,42 +120,11 @@ impl RealertPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ConfigDefaults, GlobalConfig, MemoryFiles, load_rule_file};
+    use crate::alert::test_support::{at, rule};
     use serde_json::json;
-    use std::path::Path;
-
-    fn at(hh_mm: &str) -> Timestamp {
-        Timestamp::parse_iso(&format!("2026-01-01T{hh_mm}:00Z")).unwrap()
-    }
-
-    fn rule(extra: &str) -> Rule {
-        let files = MemoryFiles::new()
-            .with(
-                "config.yaml",
-                "rules_folder: rules\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n",
-            )
-            .with(
-                "rules/r.yaml",
-                format!("name: r\nindex: i\nalert: debug\n{extra}"),
-            );
-        let global = GlobalConfig::load(
-            &files,
-            Path::new("config.yaml"),
-            &|_| None,
-            ConfigDefaults::Daemon,
-        )
-        .unwrap();
-        load_rule_file(&files, &global, Path::new("rules/r.yaml"), &|_| None).unwrap()
-    }
 
     fn matched(body: Value) -> Match {
-        let Value::Object(body) = body else {
-            panic!("an object")
-        };
-        Match {
-            timestamp: at("00:00"),
-            body,
-        }
+        crate::alert::test_support::matched(body, "00:00")
     }
 
     #[test]

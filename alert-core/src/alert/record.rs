@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::alert::Match;
-use crate::time::Timestamp;
+use crate::time::{Duration, Timestamp};
 
 /// The store's id of an alert.
 pub type AlertId = i64;
@@ -105,6 +105,10 @@ pub struct NewAlert {
     pub matches: Vec<Match>,
     /// The alerters to notify, by name, in the rule's order.
     pub alerters: Vec<String>,
+    /// How long after its first send attempt delivery is retried (ElastAlert2's
+    /// `alert_time_limit`, 2 days unless the rule says otherwise): outbox deadlines are the
+    /// send time plus this.
+    pub time_limit: Duration,
 }
 
 /// A change to the alerts, part of a run's commit.
