@@ -19,6 +19,7 @@ pub mod filter;
 pub mod plan;
 pub mod port;
 pub mod rules;
+pub mod run_window;
 pub mod time;
 pub mod yaml;
 

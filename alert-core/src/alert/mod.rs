@@ -7,7 +7,7 @@ mod realert;
 mod record;
 mod rule_match;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 pub use aggregation::{AggregationPolicy, Placement};
 pub use match_processor::{Disposition, MatchProcessor};
