@@ -36,6 +36,7 @@ impl RuleType for AnyRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::test_support;
     use crate::time::Timestamp;
     use serde_json::json;
 
@@ -56,5 +57,56 @@ mod tests {
         assert_eq!(matches[0].body["@timestamp"], json!("2026-01-01T00:00:05Z"));
         assert_eq!(matches[1].body["a"], json!(2));
         assert!(rule.take_matches().is_empty());
+    }
+
+    /// Every option `any` takes, and its match: the whole document, the timestamp field
+    /// written back as ISO text (checked against ElastAlert2's `AnyRule` and `add_match`).
+    #[test]
+    fn every_document_is_a_match_whatever_the_options() {
+        let t = "2026-01-01T00:00:05.000Z";
+        let cases = [
+            (
+                "no options",
+                "",
+                vec![
+                    json!({"@timestamp": t, "a": 1}),
+                    json!({"@timestamp": t, "b": {"c": 2}}),
+                ],
+                vec![
+                    json!({"@timestamp": "2026-01-01T00:00:05Z", "a": 1}),
+                    json!({"@timestamp": "2026-01-01T00:00:05Z", "b": {"c": 2}}),
+                ],
+            ),
+            (
+                "query_key only groups realert and silence",
+                "query_key: host\n",
+                vec![json!({"host": "a"}), json!({})],
+                vec![json!({"host": "a"}), json!({})],
+            ),
+            (
+                "compound query_key too",
+                "query_key: [host, user]\n",
+                vec![json!({"host": "a", "user": "x", "host,user": "a, x"})],
+                vec![json!({"host": "a", "user": "x", "host,user": "a, x"})],
+            ),
+            (
+                "timestamp_field names the field written back",
+                "timestamp_field: ts\n",
+                vec![json!({"ts": t, "@timestamp": "x"})],
+                vec![json!({"ts": "2026-01-01T00:00:05Z", "@timestamp": "x"})],
+            ),
+        ];
+        for (case, extra, docs, expected) in cases {
+            let mut rule = AnyRule::new(&test_support::rule(&format!("type: any\n{extra}")));
+            let at = Timestamp::parse_iso(t).unwrap();
+            let events: Vec<Event> = docs.into_iter().map(|d| Event::new(at, d)).collect();
+            rule.add_data(&events);
+            let found: Vec<serde_json::Value> = rule
+                .take_matches()
+                .into_iter()
+                .map(|m| serde_json::Value::Object(m.body))
+                .collect();
+            assert_eq!(found, expected, "{case}");
+        }
     }
 }

@@ -91,6 +91,7 @@ impl RuleType for Blacklist {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::MemoryFiles;
     use crate::rules::key::testing::{event, rule};
     use serde_json::json;
 
@@ -187,5 +188,109 @@ mod tests {
             err.contains("r.yaml: option 'blacklist': cannot read list file 'bad.txt'"),
             "{err}"
         );
+    }
+
+    /// One case per option: which of the documents match (checked against ElastAlert2's
+    /// `BlacklistRule.compare` and `expand_entries`).
+    #[test]
+    fn each_option_decides_which_documents_match() {
+        let files = MemoryFiles::new().with("bad.txt", "x  \nz\n");
+        let cases = [
+            (
+                "compare_key: the longest literal key wins, then nested",
+                "compare_key: client.ip\nblacklist: [10.0.0.1]\n",
+                vec![
+                    json!({"client": {"ip": "10.0.0.1"}}),
+                    json!({"client.ip": "10.0.0.1"}),
+                    json!({"client": {"ip": "10.0.0.2"}}),
+                ],
+                vec![0, 1],
+            ),
+            (
+                "compare_key list: one literal comma-joined name",
+                "compare_key: [a, b]\nblacklist: [x]\n",
+                vec![json!({"a": "x", "b": "x"}), json!({"a,b": "x"})],
+                vec![1],
+            ),
+            (
+                "blacklist: exact, case- and type-sensitive",
+                "compare_key: ua\nblacklist: [sqlmap, '404']\n",
+                vec![
+                    json!({"ua": "sqlmap"}),
+                    json!({"ua": "SQLMAP"}),
+                    json!({"ua": 404}),
+                    json!({"ua": "404"}),
+                    json!({}),
+                ],
+                vec![0, 3],
+            ),
+            (
+                "blacklist !file: one right-stripped term per line",
+                "compare_key: ua\nblacklist: ['!file bad.txt', w]\n",
+                vec![
+                    json!({"ua": "x"}),
+                    json!({"ua": "z"}),
+                    json!({"ua": "w"}),
+                    json!({"ua": "x  "}),
+                ],
+                vec![0, 1, 2],
+            ),
+            (
+                "blacklist /regex/: only the literal text matches here",
+                "compare_key: ua\nblacklist: [/sql.*/]\n",
+                vec![json!({"ua": "sqlmap"}), json!({"ua": "/sql.*/"})],
+                vec![1],
+            ),
+            (
+                "filter_by_list false: the same documents match",
+                "compare_key: ua\nblacklist: [a]\nfilter_by_list: false\n",
+                vec![json!({"ua": "a"}), json!({"ua": "b"})],
+                vec![0],
+            ),
+        ];
+        for (case, extra, docs, expected) in cases {
+            let r = rule(&format!("type: blacklist\n{extra}"));
+            let mut bl = Blacklist::new(BlacklistConfig::from_rule_with_files(&r, &files).unwrap());
+            let events: Vec<Event> = docs.iter().map(|d| event(0.0, d.clone())).collect();
+            bl.add_data(&events);
+            let found: Vec<usize> = bl
+                .take_matches()
+                .iter()
+                .filter_map(|m| {
+                    events
+                        .iter()
+                        .position(|e| e.source == Value::Object(m.body.clone()))
+                })
+                .collect();
+            assert_eq!(found, expected, "{case}");
+        }
+    }
+
+    /// The `query_string` ElastAlert2's `enhance_filter` adds, per option.
+    #[test]
+    fn the_query_filter_follows_filter_by_list_and_regex_entries() {
+        let cases = [
+            (
+                "terms OR-ed and quoted",
+                "blacklist: [a, b]\n",
+                Some("ua:\"a\" OR ua:\"b\""),
+            ),
+            (
+                "regex entries unquoted",
+                "blacklist: [a, /b.*/]\n",
+                Some("ua:\"a\" OR ua:/b.*/"),
+            ),
+            (
+                "filter_by_list false",
+                "blacklist: [a]\nfilter_by_list: false\n",
+                None,
+            ),
+        ];
+        for (case, extra, expected) in cases {
+            let r = rule(&format!("type: blacklist\ncompare_key: ua\n{extra}"));
+            let filter = BlacklistConfig::from_rule(&r).unwrap().query_filter();
+            let expected = expected.map(|q| json!({"query_string": {"query": q}}));
+            assert_eq!(filter, expected, "{case}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::aggregate::{FieldPath, KeyView, TermKey, TermKeyRef};
 use crate::alert::Match;
 use crate::config::{QueryKey, Rule};
-use crate::document::Event;
+use crate::document::{Event, python_str};
 use crate::rules::{RuleOptions, RuleType};
 use crate::time::{Duration, Timestamp};
 use crate::{Error, Result};
@@ -124,7 +124,14 @@ impl Cardinality {
                 }
                 return 0;
             }
-            (Some(_), Some(path)) => path.lookup(&event.source).unwrap_or(&Value::Null),
+            (Some(_), Some(path)) => match path.lookup(&event.source) {
+                // `hashable`: a list or object value is keyed (and shown) as its `str()`.
+                Some(v @ (Value::Array(_) | Value::Object(_))) => {
+                    owned = Value::String(python_str(v));
+                    &owned
+                }
+                found => found.unwrap_or(&Value::Null),
+            },
             (Some(qk), None) => {
                 owned = Value::String(qk.value_of(&event.source).unwrap_or_default());
                 &owned
@@ -249,146 +256,5 @@ impl RuleType for Cardinality {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rules::test_support::try_rule;
-    use serde_json::json;
-
-    fn build(extra: &str) -> Cardinality {
-        let r = try_rule(&format!(
-            "type: cardinality\ncardinality_field: user\ntimeframe: {{minutes: 5}}\n{extra}"
-        ))
-        .unwrap();
-        Cardinality::new(CardinalityConfig::from_rule(&r).unwrap())
-    }
-
-    fn at(minute: i64) -> Timestamp {
-        Timestamp::parse_iso("2026-01-01T00:00:00Z")
-            .unwrap()
-            .plus(Duration::from_mins(minute))
-    }
-
-    fn event(minute: i64, doc: Value) -> Event {
-        let mut doc = doc;
-        doc["@timestamp"] = json!(at(minute).to_iso());
-        Event::new(at(minute), doc)
-    }
-
-    /// Feeds `(minute, user)` events and returns the matches' minutes and bodies.
-    fn feed(r: &mut Cardinality, users: &[(i64, &str)]) -> Vec<(i64, Value)> {
-        let events: Vec<Event> = users
-            .iter()
-            .map(|(m, u)| event(*m, json!({"user": u, "ip": "1.2.3.4"})))
-            .collect();
-        r.add_data(&events);
-        taken(r)
-    }
-
-    fn taken(r: &mut Cardinality) -> Vec<(i64, Value)> {
-        let minute = |t: Timestamp| t.since(at(0)).as_micros() / 60_000_000;
-        r.take_matches()
-            .into_iter()
-            .map(|m| (minute(m.timestamp), Value::Object(m.body)))
-            .collect()
-    }
-
-    #[test]
-    fn fires_when_distinct_values_exceed_max_cardinality_and_on_every_event_above_it() {
-        let mut r = build("max_cardinality: 2\n");
-        let m = feed(&mut r, &[(0, "a"), (1, "b"), (1, "a"), (2, "c"), (3, "a")]);
-        let minutes: Vec<i64> = m.iter().map(|(t, _)| *t).collect();
-        assert_eq!(
-            minutes,
-            [2, 3],
-            "the known 'a' at minute 3 matches again (ElastAlert2's quirk)"
-        );
-        assert_eq!(m[0].1["user"], json!("c"));
-        assert_eq!(m[0].1["@timestamp"], json!("2026-01-01T00:02:00Z"));
-    }
-
-    #[test]
-    fn values_last_seen_more_than_timeframe_ago_stop_counting() {
-        let mut r = build("max_cardinality: 2\n");
-        assert!(feed(&mut r, &[(0, "a"), (1, "b"), (7, "c"), (7, "d")]).is_empty());
-        assert_eq!(feed(&mut r, &[(8, "e")]).len(), 1);
-    }
-
-    #[test]
-    fn garbage_collection_fires_min_cardinality_with_a_placeholder_after_timeframe() {
-        let mut r = build("min_cardinality: 3\n");
-        assert!(feed(&mut r, &[(0, "a"), (1, "b")]).is_empty());
-        r.garbage_collect(at(3));
-        assert!(taken(&mut r).is_empty(), "the timeframe has not passed yet");
-        r.garbage_collect(at(6));
-        assert_eq!(
-            taken(&mut r),
-            vec![(6, json!({"@timestamp": "2026-01-01T00:06:00Z"}))]
-        );
-        r.garbage_collect(at(8));
-        assert!(
-            taken(&mut r).is_empty(),
-            "after a match the timeframe must pass again"
-        );
-    }
-
-    #[test]
-    fn a_min_cardinality_candidate_event_lets_the_clean_up_placeholder_take_the_match() {
-        let mut r = build("min_cardinality: 3\n");
-        assert!(feed(&mut r, &[(9, "c")]).is_empty());
-        let m = feed(&mut r, &[(15, "d")]);
-        assert_eq!(m, vec![(15, json!({"@timestamp": "2026-01-01T00:15:00Z"}))]);
-    }
-
-    #[test]
-    fn query_key_counts_each_key_apart_and_names_it_in_placeholders() {
-        let mut r = build("min_cardinality: 2\nquery_key: ip\n");
-        let events = [
-            event(0, json!({"ip": "x", "user": "a"})),
-            event(1, json!({"ip": "y", "user": "a"})),
-            event(2, json!({"ip": "y", "user": "b"})),
-        ];
-        r.add_data(&events);
-        r.garbage_collect(at(6));
-        assert_eq!(
-            taken(&mut r),
-            vec![(6, json!({"@timestamp": "2026-01-01T00:06:00Z", "ip": "x"}))]
-        );
-        let mut missing = build("min_cardinality: 2\nquery_key: ip\n");
-        missing.add_data(&[event(0, json!({"user": "a"}))]);
-        missing.garbage_collect(at(6));
-        assert_eq!(taken(&mut missing)[0].1["ip"], json!(null));
-    }
-
-    #[test]
-    fn documents_without_the_cardinality_field_are_not_counted() {
-        let mut r = build("max_cardinality: 0\n");
-        r.add_data(&[event(0, json!({"user": null})), event(0, json!({}))]);
-        assert!(taken(&mut r).is_empty());
-        assert_eq!(feed(&mut r, &[(0, "a")]).len(), 1);
-    }
-
-    #[test]
-    fn bad_options_are_named() {
-        let cases = [
-            (
-                "type: cardinality\ncardinality_field: u\ntimeframe: {minutes: 5}\n",
-                "max_cardinality or min_cardinality",
-            ),
-            (
-                "type: cardinality\ncardinality_field: u\ntimeframe: {minutes: 5}\nmax_cardinality: -1\n",
-                "max_cardinality",
-            ),
-            (
-                "type: cardinality\ncardinality_field: u\nmax_cardinality: 1\n",
-                "timeframe",
-            ),
-        ];
-        for (yaml, expected) in cases {
-            let err = try_rule(yaml)
-                .and_then(|r| CardinalityConfig::from_rule(&r))
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains(expected), "{yaml}: {err}");
-        }
-    }
-}
+#[path = "cardinality_tests.rs"]
+mod tests;

@@ -105,6 +105,7 @@ impl RuleType for Whitelist {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::MemoryFiles;
     use crate::rules::key::testing::{event, rule, try_rule};
     use serde_json::json;
 
@@ -172,5 +173,112 @@ mod tests {
             json!("2026-01-01T00:00:01.500Z")
         );
         assert_eq!(found[0].body["m"], json!("b"));
+    }
+
+    /// One case per option: which of the documents match (checked against ElastAlert2's
+    /// `WhitelistRule.compare` and `expand_entries`).
+    #[test]
+    fn each_option_decides_which_documents_match() {
+        let files = MemoryFiles::new().with("ok.txt", "GET\nHEAD  \n");
+        let cases = [
+            (
+                "compare_key: dotted path",
+                "compare_key: req.method\nignore_null: true\nwhitelist: [GET]\n",
+                vec![
+                    json!({"req": {"method": "GET"}}),
+                    json!({"req": {"method": "PUT"}}),
+                ],
+                vec![1],
+            ),
+            (
+                "compare_key list: one literal comma-joined name",
+                "compare_key: [a, b]\nignore_null: true\nwhitelist: [GET]\n",
+                vec![
+                    json!({"a": "PUT"}),
+                    json!({"a,b": "GET"}),
+                    json!({"a,b": "PUT"}),
+                ],
+                vec![2],
+            ),
+            (
+                "whitelist !file: one right-stripped term per line",
+                "compare_key: m\nignore_null: true\nwhitelist: ['!file ok.txt']\n",
+                vec![
+                    json!({"m": "GET"}),
+                    json!({"m": "HEAD"}),
+                    json!({"m": "PUT"}),
+                ],
+                vec![2],
+            ),
+            (
+                "whitelist /regex/: never a pattern here",
+                "compare_key: m\nignore_null: true\nwhitelist: [/GE.*/]\n",
+                vec![json!({"m": "GET"}), json!({"m": "/GE.*/"})],
+                vec![0],
+            ),
+            (
+                "ignore_null true: missing and null are skipped, '' is a value",
+                "compare_key: m\nignore_null: true\nwhitelist: [GET]\n",
+                vec![json!({}), json!({"m": null}), json!({"m": ""})],
+                vec![2],
+            ),
+            (
+                "ignore_null false: missing and null match",
+                "compare_key: m\nignore_null: false\nwhitelist: [GET]\n",
+                vec![json!({}), json!({"m": null}), json!({"m": ""})],
+                vec![0, 1, 2],
+            ),
+            (
+                "filter_by_list false: the same documents match",
+                "compare_key: m\nignore_null: true\nwhitelist: [GET]\nfilter_by_list: false\n",
+                vec![json!({"m": "GET"}), json!({"m": "PUT"})],
+                vec![1],
+            ),
+        ];
+        for (case, extra, docs, expected) in cases {
+            let r = rule(&format!("type: whitelist\n{extra}"));
+            let mut wl = Whitelist::new(WhitelistConfig::from_rule_with_files(&r, &files).unwrap());
+            let events: Vec<Event> = docs.iter().map(|d| event(0.0, d.clone())).collect();
+            wl.add_data(&events);
+            let found: Vec<usize> = wl
+                .take_matches()
+                .iter()
+                .filter_map(|m| {
+                    events
+                        .iter()
+                        .position(|e| e.source == Value::Object(m.body.clone()))
+                })
+                .collect();
+            assert_eq!(found, expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn the_query_filter_follows_filter_by_list_and_regex_entries() {
+        let cases = [
+            (
+                "terms negated and quoted",
+                "whitelist: [a, b]\n",
+                Some("NOT m:\"a\" AND NOT m:\"b\""),
+            ),
+            (
+                "regex entries unquoted",
+                "whitelist: [/a.*/]\n",
+                Some("NOT m:/a.*/"),
+            ),
+            (
+                "filter_by_list false",
+                "whitelist: [a]\nfilter_by_list: false\n",
+                None,
+            ),
+        ];
+        for (case, extra, expected) in cases {
+            let r = rule(&format!(
+                "type: whitelist\ncompare_key: m\nignore_null: true\n{extra}"
+            ));
+            let filter = WhitelistConfig::from_rule(&r).unwrap().query_filter();
+            let expected = expected.map(|q| json!({"query_string": {"query": q}}));
+            assert_eq!(filter, expected, "{case}");
+        }
     }
 }
