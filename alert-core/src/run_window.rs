@@ -78,10 +78,11 @@ pub fn plan_run(
         && let Some(stored) = history.stored_end
         && stored > now.minus(settings.old_query_limit)
     {
+        let start = overlap_for_aggregations(rule, stored);
         return RunWindow {
-            start: stored,
+            start,
             end,
-            minimum_start: Some(stored),
+            minimum_start: Some(start),
         };
     }
     let start = match kind {
@@ -97,7 +98,9 @@ pub fn plan_run(
             };
             match (history.minimum_start, history.previous_end) {
                 (Some(minimum), _) if minimum > buffer_delta => minimum,
-                (_, Some(previous)) if previous < buffer_delta => previous,
+                (_, Some(previous)) if previous < buffer_delta => {
+                    overlap_for_aggregations(rule, previous)
+                }
                 _ => buffer_delta,
             }
         }
@@ -107,6 +110,22 @@ pub fn plan_run(
         end,
         minimum_start: history.minimum_start,
     }
+}
+
+/// `allow_buffer_time_overlap`: an aggregation rule resuming from an earlier end starts
+/// `buffer_time - run_every` earlier, so its first aggregation window is a full buffer
+/// (unless `use_run_every_query_size`, or `buffer_time` is not longer than `run_every`).
+fn overlap_for_aggregations(rule: &Rule, start: Timestamp) -> Timestamp {
+    let flag = |k: &str| rule.option(k).and_then(Value::as_bool).unwrap_or(false);
+    if rule.kind.is_aggregation()
+        && flag("allow_buffer_time_overlap")
+        && !flag("use_run_every_query_size")
+        && rule.buffer_time > rule.run_every
+    {
+        let overlap = rule.buffer_time.as_micros() - rule.run_every.as_micros();
+        return start.minus(Duration::from_micros(overlap));
+    }
+    start
 }
 
 #[cfg(test)]
@@ -182,6 +201,45 @@ mod tests {
             ..RunHistory::default()
         };
         assert_eq!(start(yaml, history, "12:00"), "2026-01-01T11:30:00Z");
+    }
+
+    #[test]
+    fn allow_buffer_time_overlap_moves_an_aggregation_resume_back_by_buffer_minus_run_every() {
+        let agg = "type: metric_aggregation\nmetric_agg_key: ms\nmetric_agg_type: avg\nmax_threshold: 1\n";
+        let resumed = RunHistory {
+            stored_end: Some(at("11:50")),
+            ..RunHistory::default()
+        };
+        let gap = RunHistory {
+            previous_end: Some(at("11:00")),
+            ..RunHistory::default()
+        };
+        let cases = [
+            (
+                format!("{agg}allow_buffer_time_overlap: true\n"),
+                resumed,
+                "2026-01-01T11:36:00Z",
+            ),
+            (
+                format!("{agg}allow_buffer_time_overlap: true\n"),
+                gap,
+                "2026-01-01T10:46:00Z",
+            ),
+            (agg.to_string(), resumed, "2026-01-01T11:50:00Z"),
+            (
+                format!("{agg}allow_buffer_time_overlap: true\nuse_run_every_query_size: true\n"),
+                resumed,
+                "2026-01-01T11:50:00Z",
+            ),
+            (
+                "type: any\nallow_buffer_time_overlap: true\n".to_string(),
+                resumed,
+                "2026-01-01T11:50:00Z",
+            ),
+        ];
+        for (yaml, history, expected) in cases {
+            assert_eq!(start(&yaml, history, "12:00"), expected, "{yaml}");
+        }
     }
 
     #[test]
