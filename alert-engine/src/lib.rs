@@ -12,7 +12,9 @@
 mod disk_files;
 mod error;
 pub mod local_query;
+pub mod store;
 pub mod test_rule;
 
 pub use disk_files::{DiskFiles, process_env};
 pub use error::{Error, Result};
+pub use store::{MemoryStore, SqliteStore};

@@ -1,0 +1,23 @@
+//! The [`StateStore`](alert_core::port::StateStore) implementations the engine ships:
+//! [`SqliteStore`], the embedded default (one file shared by every `alert` process on a host),
+//! and [`MemoryStore`], the same semantics in memory for embedding and tests.
+//!
+//! Both keep the port's contract: a run commit is all or nothing, active alerts get one
+//! pending outbox row per alerter in the same transaction (first attempt at `alert_time`,
+//! deadline `alert_time` + the alert's time limit), and only pending rows take delivery
+//! outcomes. An alert's `created_at` is its run's `ran_at`.
+
+mod memory;
+mod migrations;
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use migrations::SCHEMA_VERSION;
+pub use sqlite::SqliteStore;
+
+use alert_core::time::{Duration, Timestamp};
+
+/// `t` plus `d`, saturating at the ends of time (a huge `alert_time_limit` means "forever").
+fn after(t: Timestamp, d: Duration) -> Timestamp {
+    Timestamp::from_micros(t.as_micros().saturating_add(d.as_micros()))
+}
