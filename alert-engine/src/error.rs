@@ -18,6 +18,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A notifier that cannot be built.
+    #[error("{0}")]
+    Notifier(String),
+    /// A setting of `config.yaml` the engine cannot use.
+    #[error("{path}: {message}")]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// A data file that is not NDJSON or a JSON array of documents.
     #[error("{path}: {message}")]
     Data {

@@ -12,11 +12,7 @@ use alert_engine::DiskFiles;
 
 fn corpus_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/corpus");
-    assert!(
-        dir.is_dir(),
-        "the corpus is expected at {}",
-        dir.display()
-    );
+    assert!(dir.is_dir(), "the corpus is expected at {}", dir.display());
     dir
 }
 

@@ -38,6 +38,7 @@ pub enum OptionKind {
 /// alerter that ElastAlert2 2.30 removed but old rule files still use (2.29's names).
 const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("source", OptionKind::Mapping),
+    ("state", OptionKind::Mapping),
     ("unknown_options", OptionKind::String),
     // Documented by ElastAlert2 but missing from its schema file.
     ("metric_agg_key", OptionKind::String),

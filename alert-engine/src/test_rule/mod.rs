@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::Result;
 use crate::disk_files::DiskFiles;
 use crate::local_query::{LocalQuery, feed_baseline};
-use data_file::{Entry, read_entries};
+pub(crate) use data_file::{Entry, read_entries};
 
 /// Choices of one offline run.
 #[derive(Debug, Clone, Default)]

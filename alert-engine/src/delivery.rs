@@ -1,0 +1,141 @@
+//! Delivery from the outbox: every due row is sent through its alerter's notifier and its
+//! outcome recorded — delivered, retried later with exponential back-off, or failed once the
+//! alert's `alert_time_limit` has passed. Only the failed alerter of an alert is retried.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alert_core::alert::{DeliveryOutcome, OutboxItem};
+use alert_core::config::Rule;
+use alert_core::port::{Notification, Notifier, StateStore};
+use alert_core::time::{Duration, Timestamp};
+
+use crate::Result;
+
+/// The notifiers by alerter name.
+pub type Notifiers = HashMap<String, Arc<dyn Notifier>>;
+
+/// Waits between attempts: `initial × 2^attempts`, at most `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The wait after the first failure.
+    pub initial: Duration,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_secs(1),
+            max: Duration::from_mins(5),
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after `attempts` failed attempts (1 for the first failure).
+    ///
+    /// ```
+    /// use alert_engine::delivery::Backoff;
+    /// use alert_core::time::Duration;
+    /// let b = Backoff { initial: Duration::from_secs(1), max: Duration::from_secs(60) };
+    /// assert_eq!(b.wait(1), Duration::from_secs(1));
+    /// assert_eq!(b.wait(3), Duration::from_secs(4));
+    /// assert_eq!(b.wait(30), Duration::from_secs(60));
+    /// ```
+    pub fn wait(&self, attempts: u32) -> Duration {
+        let factor = 2f64.powi(i32::try_from(attempts.saturating_sub(1)).unwrap_or(i32::MAX));
+        let micros = (self.initial.as_micros() as f64 * factor).min(self.max.as_micros() as f64);
+        Duration::from_micros(micros as i64)
+    }
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// Rows delivered.
+    pub delivered: u64,
+    /// Rows that failed and will be tried again.
+    pub retrying: u64,
+    /// Rows given up on.
+    pub failed: u64,
+    /// Rows left alone because their rule or alerter is not loaded (kept for later).
+    pub waiting: u64,
+}
+
+/// Sends every outbox row due at `now` (up to `limit`) once, recording each outcome.
+pub async fn deliver_due(
+    store: &dyn StateStore,
+    rules: &HashMap<String, Rule>,
+    notifiers: &Notifiers,
+    backoff: Backoff,
+    now: Timestamp,
+    limit: usize,
+) -> Result<DeliveryReport> {
+    let mut report = DeliveryReport::default();
+    for item in store.due_deliveries(now, limit).await? {
+        let Some(outcome) = attempt(&item, rules, notifiers, backoff, now).await else {
+            report.waiting += 1;
+            continue;
+        };
+        match &outcome {
+            DeliveryOutcome::Delivered { .. } => report.delivered += 1,
+            DeliveryOutcome::Retry { .. } => report.retrying += 1,
+            DeliveryOutcome::Failed { .. } => report.failed += 1,
+        }
+        store.record_delivery(item.id, &outcome).await?;
+    }
+    Ok(report)
+}
+
+/// One send attempt, or `None` when the rule or notifier is not available.
+async fn attempt(
+    item: &OutboxItem,
+    rules: &HashMap<String, Rule>,
+    notifiers: &Notifiers,
+    backoff: Backoff,
+    now: Timestamp,
+) -> Option<DeliveryOutcome> {
+    let rule = rules.get(&item.alert.rule)?;
+    let alerter = rule
+        .alerters
+        .get(usize::try_from(item.alerter_index).ok()?)?;
+    if alerter.name != item.alerter {
+        return None;
+    }
+    let notifier = notifiers.get(&item.alerter)?;
+    let key = item.idempotency_key();
+    let notification = Notification {
+        rule,
+        alerter,
+        alert: &item.alert,
+        idempotency_key: &key,
+        attempt: item.attempts,
+    };
+    Some(match notifier.send(&notification).await {
+        Ok(()) => DeliveryOutcome::Delivered { at: now },
+        Err(error) => {
+            let retryable = matches!(
+                error,
+                alert_core::Error::Notify {
+                    retryable: true,
+                    ..
+                }
+            );
+            let next_attempt = now.plus(backoff.wait(item.attempts + 1));
+            if retryable && now < item.deadline {
+                DeliveryOutcome::Retry {
+                    at: now,
+                    error: error.to_string(),
+                    next_attempt: next_attempt.min(item.deadline),
+                }
+            } else {
+                DeliveryOutcome::Failed {
+                    at: now,
+                    error: error.to_string(),
+                }
+            }
+        }
+    })
+}

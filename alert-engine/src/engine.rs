@@ -1,0 +1,167 @@
+//! [`Engine`]: the loaded rules with their runners, a search backend, a state store and the
+//! notifiers, run cycle by cycle: every due rule runs and commits, due aggregates are
+//! released, and the outbox is delivered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alert_core::alert::ErrorRecord;
+use alert_core::config::{ConfigFiles, Rule};
+use alert_core::port::{SearchBackend, StateStore};
+use alert_core::time::Timestamp;
+use serde_json::json;
+
+use crate::delivery::{Backoff, DeliveryReport, Notifiers, deliver_due};
+use crate::rule_runner::{RuleRunner, RunReport, RunSettings};
+use crate::{Error, Result};
+
+/// Rows of the outbox handled per delivery pass.
+const DELIVERY_BATCH: usize = 500;
+
+/// What one cycle did.
+#[derive(Debug, Clone, Default)]
+pub struct CycleReport {
+    /// Each rule run: its name and report, or the error that stopped it.
+    pub runs: Vec<(String, std::result::Result<RunReport, String>)>,
+    /// Aggregating alerts released for sending.
+    pub released: u64,
+    /// The delivery pass.
+    pub delivery: DeliveryReport,
+}
+
+/// The engine: rules, backend, store and notifiers.
+pub struct Engine {
+    runners: Vec<RuleRunner>,
+    rules: HashMap<String, Rule>,
+    backend: Arc<dyn SearchBackend>,
+    store: Arc<dyn StateStore>,
+    notifiers: Notifiers,
+    settings: RunSettings,
+    backoff: Backoff,
+}
+
+impl Engine {
+    /// An engine over enabled `rules`. Every alerter a rule names must have a notifier: a
+    /// missing one is an error naming the rule and the alerter.
+    pub fn new(
+        rules: Vec<Rule>,
+        files: &dyn ConfigFiles,
+        backend: Arc<dyn SearchBackend>,
+        store: Arc<dyn StateStore>,
+        notifiers: Notifiers,
+        settings: RunSettings,
+    ) -> Result<Self> {
+        for rule in &rules {
+            if let Some(missing) = rule
+                .alerters
+                .iter()
+                .find(|a| !notifiers.contains_key(&a.name))
+            {
+                return Err(Error::Config {
+                    path: rule.file.clone(),
+                    message: format!("alerter '{}' is not available in this build", missing.name),
+                });
+            }
+        }
+        let by_name = rules.iter().map(|r| (r.name.clone(), r.clone())).collect();
+        let runners = rules
+            .into_iter()
+            .filter(|r| r.is_enabled)
+            .map(|r| RuleRunner::new(r, files))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Engine {
+            runners,
+            rules: by_name,
+            backend,
+            store,
+            notifiers,
+            settings,
+            backoff: Backoff::default(),
+        })
+    }
+
+    /// Uses another back-off between delivery attempts.
+    #[must_use]
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The names of the rules that run.
+    pub fn rule_names(&self) -> Vec<&str> {
+        self.runners
+            .iter()
+            .map(|r| r.rule().name.as_str())
+            .collect()
+    }
+
+    /// Runs every rule once at `now`, then releases due aggregates and delivers the outbox.
+    /// A failing rule is reported and recorded in the store; the others still run.
+    pub async fn run_cycle(&mut self, now: Timestamp) -> Result<CycleReport> {
+        self.run_rules(now, true).await
+    }
+
+    /// Runs the rules whose `run_every` has passed, then releases due aggregates and delivers
+    /// the outbox (the daemon's tick).
+    pub async fn run_due(&mut self, now: Timestamp) -> Result<CycleReport> {
+        self.run_rules(now, false).await
+    }
+
+    /// The oldest document time any rule may still query (`None`: keep everything).
+    pub fn oldest_needed(&self) -> Option<Timestamp> {
+        self.runners
+            .iter()
+            .map(RuleRunner::oldest_needed)
+            .try_fold(None, |acc: Option<Timestamp>, t| {
+                t.map(|t| Some(acc.map_or(t, |a| a.min(t))))
+            })
+            .flatten()
+    }
+
+    async fn run_rules(&mut self, now: Timestamp, all: bool) -> Result<CycleReport> {
+        let mut report = CycleReport::default();
+        for runner in self.runners.iter_mut().filter(|r| all || r.is_due(now)) {
+            let name = runner.rule().name.clone();
+            let outcome = runner
+                .run(
+                    self.backend.as_ref(),
+                    self.store.as_ref(),
+                    &self.settings,
+                    now,
+                )
+                .await;
+            let outcome = match outcome {
+                Ok(run) => Ok(run),
+                Err(error) => {
+                    let message = error.to_string();
+                    self.store
+                        .record_error(&ErrorRecord {
+                            rule: Some(name.clone()),
+                            message: message.clone(),
+                            at: now,
+                            data: json!({"phase": "run"}),
+                        })
+                        .await?;
+                    Err(message)
+                }
+            };
+            report.runs.push((name, outcome));
+        }
+        report.released = self.store.release_due_aggregates(now).await?.len() as u64;
+        report.delivery = self.deliver(now).await?;
+        Ok(report)
+    }
+
+    /// One delivery pass over the outbox rows due at `now`.
+    pub async fn deliver(&self, now: Timestamp) -> Result<DeliveryReport> {
+        deliver_due(
+            self.store.as_ref(),
+            &self.rules,
+            &self.notifiers,
+            self.backoff,
+            now,
+            DELIVERY_BATCH,
+        )
+        .await
+    }
+}

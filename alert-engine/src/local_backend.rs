@@ -1,0 +1,174 @@
+//! [`LocalBackend`]: the embedded default's search backend. Documents read from local files
+//! (or pushed in process) are held in memory, sorted by timestamp, and every query is
+//! answered with [`alert_core::filter`] and [`alert_core::aggregate`], as Elasticsearch would
+//! answer the queries ElastAlert2 sends.
+
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use alert_core::aggregate::{Aggregations, Context, terms_buckets};
+use alert_core::config::Rule;
+use alert_core::document::{Event, lookup_es_key};
+use alert_core::filter::Filter;
+use alert_core::port::{AggregationAnswer, SearchBackend, SearchQuery};
+use alert_core::time::{Timestamp, TimestampType};
+use async_trait::async_trait;
+use serde_json::Value;
+
+/// Documents in memory, answering rule queries.
+#[derive(Debug)]
+pub struct LocalBackend {
+    /// The field documents are ordered by (the rules' usual `timestamp_field`).
+    timestamp_field: String,
+    docs: RwLock<Vec<Event>>,
+    /// Numbers the documents pushed without `_id`.
+    next_id: AtomicU64,
+}
+
+impl LocalBackend {
+    /// An empty backend ordering documents by `timestamp_field` (ISO timestamps).
+    pub fn new(timestamp_field: &str) -> Self {
+        LocalBackend {
+            timestamp_field: timestamp_field.to_string(),
+            docs: RwLock::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// Adds documents; one without `_id` gets `local-<n>`. A document without a readable
+    /// timestamp is returned in the error list with its position in `docs`, and not added.
+    pub fn push(&self, docs: Vec<Value>) -> Vec<(usize, String)> {
+        let mut rejected = Vec::new();
+        let mut events = Vec::with_capacity(docs.len());
+        for (i, mut doc) in docs.into_iter().enumerate() {
+            if let Value::Object(map) = &mut doc
+                && !map.contains_key("_id")
+            {
+                let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+                map.insert("_id".into(), Value::String(format!("local-{n}")));
+            }
+            match lookup_es_key(&doc, &self.timestamp_field)
+                .and_then(|v| TimestampType::Iso.parse_value(v))
+            {
+                Some(t) => events.push(Event::new(t, doc)),
+                None => rejected.push((i, format!("no timestamp in '{}'", self.timestamp_field))),
+            }
+        }
+        let mut all = self.docs.write().unwrap_or_else(|p| p.into_inner());
+        let sorted_append = match (all.last(), events.first()) {
+            (Some(last), Some(first)) => last.timestamp <= first.timestamp,
+            _ => true,
+        };
+        events.sort_by_key(|e| e.timestamp);
+        all.extend(events);
+        if !sorted_append {
+            all.sort_by_key(|e| e.timestamp);
+        }
+        rejected
+    }
+
+    /// Forgets documents older than `t` (no rule will query them again).
+    pub fn forget_before(&self, t: Timestamp) {
+        let mut all = self.docs.write().unwrap_or_else(|p| p.into_inner());
+        let cut = all.partition_point(|e| e.timestamp < t);
+        all.drain(..cut);
+    }
+
+    /// The first and last timestamps held.
+    pub fn bounds(&self) -> Option<(Timestamp, Timestamp)> {
+        let all = self.docs.read().unwrap_or_else(|p| p.into_inner());
+        Some((all.first()?.timestamp, all.last()?.timestamp))
+    }
+
+    /// Documents held.
+    pub fn len(&self) -> usize {
+        self.docs.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether no document is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The documents of a query: in range on the rule's timestamp field, passing its filters,
+    /// with `_index` and compound query-key fields as ElastAlert2's `process_hits` adds them.
+    fn select(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
+        let rule = query.rule;
+        let filter = Filter::compile(query.filters, query.now)
+            .map_err(|e| e.in_file(&rule.file, "filter"))?;
+        let all = self.docs.read().unwrap_or_else(|p| p.into_inner());
+        let same_clock = rule.timestamp_field == self.timestamp_field
+            && rule.timestamp_type == TimestampType::Iso;
+        let candidates: Box<dyn Iterator<Item = Event> + '_> = if same_clock {
+            let lo = all.partition_point(|e| e.timestamp < query.range.start);
+            let hi = all.partition_point(|e| e.timestamp <= query.range.end);
+            Box::new(all[lo..hi].iter().cloned())
+        } else {
+            Box::new(all.iter().filter_map(|e| {
+                let raw = lookup_es_key(&e.source, &rule.timestamp_field)?;
+                let t = rule.timestamp_type.parse_value(raw)?;
+                Some(Event::new(t, e.source.clone()))
+            }))
+        };
+        let mut out: Vec<Event> = candidates
+            .filter(|e| query.range.contains(e.timestamp) && filter.matches(&e.source))
+            .map(|e| decorate(rule, e))
+            .collect();
+        out.sort_by_key(|e| e.timestamp);
+        Ok(out)
+    }
+}
+
+fn decorate(rule: &Rule, mut event: Event) -> Event {
+    if let Value::Object(map) = &mut event.source {
+        map.insert("_index".into(), Value::String(rule.index.clone()));
+    }
+    if let Some(qk) = rule.query_key.as_ref().filter(|qk| qk.is_compound()) {
+        let value = qk.value_of(&event.source).unwrap_or_default();
+        if let Value::Object(map) = &mut event.source {
+            map.insert(qk.name.clone(), Value::String(value));
+        }
+    }
+    event
+}
+
+#[async_trait]
+impl SearchBackend for LocalBackend {
+    async fn search(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
+        self.select(query)
+    }
+
+    async fn count(&self, query: &SearchQuery<'_>) -> alert_core::Result<u64> {
+        Ok(self.select(query)?.len() as u64)
+    }
+
+    async fn terms(
+        &self,
+        query: &SearchQuery<'_>,
+        field: &str,
+        size: usize,
+        min_doc_count: u64,
+    ) -> alert_core::Result<Vec<Value>> {
+        Ok(terms_buckets(
+            &self.select(query)?,
+            field,
+            size,
+            min_doc_count,
+        ))
+    }
+
+    async fn aggregate(
+        &self,
+        query: &SearchQuery<'_>,
+        aggs: &Value,
+    ) -> alert_core::Result<AggregationAnswer> {
+        let ctx = Context::new(&query.rule.timestamp_field, query.now);
+        let compiled = Aggregations::compile(aggs, &ctx)
+            .map_err(|e| e.in_file(&query.rule.file, "aggregation query"))?;
+        let docs = self.select(query)?;
+        Ok(AggregationAnswer {
+            aggregations: compiled.evaluate(&docs),
+            hits: docs.len() as u64,
+        })
+    }
+}

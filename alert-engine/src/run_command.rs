@@ -1,0 +1,251 @@
+//! `alert run`: wire a config into an [`Engine`] on the embedded default (local files, SQLite
+//! state) and run it once or until stopped. The CLI only parses arguments and calls this.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use alert_core::config::{GlobalConfig, Rule, load_rules_folder};
+use alert_core::plan::default_offline_range;
+use alert_core::port::{Notifier, StateStore};
+use alert_core::run_window::StartSettings;
+use alert_core::time::{Duration, Timestamp};
+use serde_json::Value;
+
+use crate::delivery::Notifiers;
+use crate::engine::{CycleReport, Engine};
+use crate::local_backend::LocalBackend;
+use crate::rule_runner::RunSettings;
+use crate::source::{LoadReport, SourceConfig, expand, load_files};
+use crate::store::SqliteStore;
+use crate::{DiskFiles, Error, Result, process_env};
+
+/// Builds the notifier of an alerter name (the CLI passes `alert-notify`'s registry).
+pub type NotifierFactory<'a> = &'a dyn Fn(&str) -> Result<Arc<dyn Notifier>>;
+
+/// The choices of `alert run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Only this rule (by name).
+    pub rule: Option<String>,
+    /// The first run's start.
+    pub start: Option<Timestamp>,
+    /// Every run's end.
+    pub end: Option<Timestamp>,
+}
+
+/// The SQLite file of the state store: `state: {path: ...}` in config.yaml, else
+/// `./alert-state.db`.
+pub fn state_path(global: &GlobalConfig) -> Result<PathBuf> {
+    match global.raw.get("state") {
+        None => Ok(PathBuf::from("alert-state.db")),
+        Some(Value::Object(map)) => {
+            if let Some(key) = map.keys().find(|k| !["type", "path"].contains(&k.as_str())) {
+                return Err(config_error(
+                    global,
+                    format!("unknown option 'state.{key}' (known: type, path)"),
+                ));
+            }
+            match map.get("type").and_then(Value::as_str) {
+                None | Some("sqlite") => {}
+                Some(other) => {
+                    return Err(config_error(
+                        global,
+                        format!("`state.type` must be `sqlite`, got '{other}'"),
+                    ));
+                }
+            }
+            Ok(map
+                .get("path")
+                .and_then(Value::as_str)
+                .map_or_else(|| PathBuf::from("alert-state.db"), PathBuf::from))
+        }
+        Some(_) => Err(config_error(
+            global,
+            "`state` must be a mapping such as `{path: alert-state.db}`".into(),
+        )),
+    }
+}
+
+fn config_error(global: &GlobalConfig, message: String) -> Error {
+    Error::Config {
+        path: global.file.clone(),
+        message,
+    }
+}
+
+/// What `alert run --once` did.
+#[derive(Debug, Clone)]
+pub struct OnceReport {
+    /// What reading the source found.
+    pub source: LoadReport,
+    /// Rules that are disabled (`is_enabled: false`).
+    pub disabled: Vec<String>,
+    /// The cycle.
+    pub cycle: CycleReport,
+    /// Outbox rows still waiting for delivery (kept for the next start).
+    pub outbox_depth: u64,
+}
+
+/// The rules `alert run` runs: the folder's rules (or the one named), with load errors as
+/// errors unless `skip_invalid`.
+pub fn load_rules(global: &GlobalConfig, only: Option<&str>) -> Result<Vec<Rule>> {
+    let load = load_rules_folder(&DiskFiles, global, &process_env)?;
+    let rules = load.into_rules(global.skip_invalid)?;
+    match only {
+        None => Ok(rules),
+        Some(name) => {
+            let picked: Vec<Rule> = rules.into_iter().filter(|r| r.name == name).collect();
+            if picked.is_empty() {
+                return Err(config_error(
+                    global,
+                    format!("no rule named '{name}' in the rules folder"),
+                ));
+            }
+            Ok(picked)
+        }
+    }
+}
+
+/// Runs every enabled rule once over the local files and delivers the alerts. Without
+/// `--start`, a rule that never ran starts at the first document (floored to `run_every`);
+/// without `--end`, runs end at the last document.
+pub async fn run_once(
+    global: &GlobalConfig,
+    options: &RunOptions,
+    notifier_for: NotifierFactory<'_>,
+    now: Timestamp,
+) -> Result<OnceReport> {
+    let rules = load_rules(global, options.rule.as_deref())?;
+    let source = SourceConfig::from_global(global)?;
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let loaded = match &source {
+        SourceConfig::Files { paths, .. } => load_files(&backend, &expand(paths)?)?,
+        SourceConfig::Stdin => {
+            return Err(config_error(
+                global,
+                "`source: {type: stdin}` is read by `alert run` without --once".into(),
+            ));
+        }
+    };
+    let (start, end) = match backend.bounds() {
+        Some((first, last)) => {
+            let range = default_offline_range(first, last, global.run_every);
+            (
+                options.start.or(Some(range.start)),
+                options.end.or(Some(range.end)),
+            )
+        }
+        None => (options.start, options.end),
+    };
+    let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
+    let disabled = rules
+        .iter()
+        .filter(|r| !r.is_enabled)
+        .map(|r| r.name.clone())
+        .collect();
+    let notifiers = notifiers_for(&rules, notifier_for)?;
+    let settings = RunSettings {
+        start: StartSettings {
+            global_run_every: global.run_every,
+            old_query_limit: global.old_query_limit,
+        },
+        alert_time_limit: global.alert_time_limit,
+        explicit_start: start,
+        explicit_end: end,
+    };
+    let mut engine = Engine::new(
+        rules,
+        &DiskFiles,
+        backend,
+        store.clone(),
+        notifiers,
+        settings,
+    )?;
+    let cycle = engine.run_cycle(now).await?;
+    Ok(OnceReport {
+        source: loaded,
+        disabled,
+        cycle,
+        outbox_depth: store.outbox_depth().await?,
+    })
+}
+
+/// One notifier per alerter name the rules use.
+fn notifiers_for(rules: &[Rule], notifier_for: NotifierFactory<'_>) -> Result<Notifiers> {
+    let mut out: Notifiers = HashMap::new();
+    for rule in rules {
+        for alerter in &rule.alerters {
+            if !out.contains_key(&alerter.name) {
+                let notifier = notifier_for(&alerter.name).map_err(|e| Error::Config {
+                    path: rule.file.clone(),
+                    message: e.to_string(),
+                })?;
+                out.insert(alerter.name.clone(), notifier);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How long a daemon cycle may wait: the global `run_every`.
+pub fn cycle_interval(global: &GlobalConfig) -> Duration {
+    global.run_every
+}
+
+/// How often the daemon looks for due rules and due deliveries.
+const TICK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs the engine until `shutdown` completes: every tick, the rules whose `run_every` has
+/// passed run, due aggregates are released and the outbox is delivered. A run in flight
+/// finishes before the loop stops; undelivered outbox rows stay for the next start.
+/// `clock` reads the time (the wall clock in production).
+pub async fn run_daemon(
+    global: &GlobalConfig,
+    options: &RunOptions,
+    notifier_for: NotifierFactory<'_>,
+    clock: &(dyn Fn() -> Timestamp + Sync),
+    shutdown: impl std::future::Future<Output = ()>,
+    on_cycle: &mut (dyn FnMut(&CycleReport) + Send),
+) -> Result<()> {
+    let rules = load_rules(global, options.rule.as_deref())?;
+    let source = SourceConfig::from_global(global)?;
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    match &source {
+        SourceConfig::Files { paths, .. } => {
+            load_files(&backend, &expand(paths)?)?;
+        }
+        SourceConfig::Stdin => crate::source::spawn_stdin_reader(backend.clone()),
+    }
+    let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
+    let notifiers = notifiers_for(&rules, notifier_for)?;
+    let settings = RunSettings {
+        start: StartSettings {
+            global_run_every: global.run_every,
+            old_query_limit: global.old_query_limit,
+        },
+        alert_time_limit: global.alert_time_limit,
+        explicit_start: options.start,
+        explicit_end: options.end,
+    };
+    let mut engine = Engine::new(
+        rules,
+        &DiskFiles,
+        backend.clone(),
+        store,
+        notifiers,
+        settings,
+    )?;
+    tokio::pin!(shutdown);
+    loop {
+        let report = engine.run_due(clock()).await?;
+        on_cycle(&report);
+        if let Some(oldest) = engine.oldest_needed() {
+            backend.forget_before(oldest);
+        }
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            () = tokio::time::sleep(TICK) => {}
+        }
+    }
+}
