@@ -1,5 +1,7 @@
 //! The one error type of this crate.
 
+use std::time::Duration;
+
 /// Everything that can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -7,6 +9,87 @@ pub enum Error {
     /// A capability that this build does not have yet.
     #[error("{0} is not implemented yet")]
     NotImplemented(&'static str),
+    /// An alerter `alert` ships whose notifier is not written yet.
+    #[error("alerter '{0}' is not implemented yet")]
+    AlerterNotImplemented(String),
+    /// A name that is not one of the alerters `alert` ships.
+    #[error("unknown alerter '{0}'")]
+    UnknownAlerter(String),
+    /// An option (or option value) ElastAlert2 has that this crate cannot honour yet.
+    #[error("{0} is not supported yet")]
+    NotSupportedYet(String),
+    /// A required option is not set.
+    #[error("missing required option '{0}'")]
+    MissingOption(&'static str),
+    /// An option whose value cannot be used (bad shape, bad template, missing field).
+    #[error("option '{option}': {message}")]
+    InvalidOption {
+        /// The option.
+        option: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An alert without matches (every alerter needs at least one).
+    #[error("the alert has no matches")]
+    NoMatches,
+    /// A process could not be started.
+    #[error("could not start {command}: {source}")]
+    Spawn {
+        /// The command, as shown to users.
+        command: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A process did not finish in time and was killed.
+    #[error("{command} did not finish within {after:?} and was killed")]
+    Timeout {
+        /// The command, as shown to users.
+        command: String,
+        /// The time limit.
+        after: Duration,
+    },
+    /// A process exited unsuccessfully (with `fail_on_non_zero_exit`).
+    #[error("{command} failed with {status}")]
+    Failed {
+        /// The command, as shown to users.
+        command: String,
+        /// Its exit status (`exit status: 2`, `signal: 9 (SIGKILL)`).
+        status: String,
+    },
+    /// Reading or writing failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Whether trying the same notification again later can help: a timeout, a failed
+    /// process or an I/O error can; a bad option or an unsupported feature cannot.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Failed { .. } | Error::Io { .. } => true,
+            Error::Spawn { source, .. } => !matches!(
+                source.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+            ),
+            _ => false,
+        }
+    }
+
+    /// The port's error for a failed send through `alerter`.
+    pub fn into_notify(self, alerter: &str) -> alert_core::Error {
+        alert_core::Error::Notify {
+            alerter: alerter.to_string(),
+            retryable: self.is_retryable(),
+            message: self.to_string(),
+        }
+    }
 }
 
 /// Shorthand for results of this crate.

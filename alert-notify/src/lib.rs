@@ -1,8 +1,30 @@
 //! Notifiers for `alert`: one folder per notifier with its config, a pure payload function and
-//! the send.
+//! the send, plus the ElastAlert2 alert text they share.
 //!
-//! This crate is being built; today it holds only its error type.
+//! Today it ships `debug` (log the alert) and `command` (run a program); [`notifier_for`] maps
+//! an alerter name to its notifier and says which ones are not implemented yet.
+//!
+//! ```
+//! use alert_notify::notifier_for;
+//! assert_eq!(notifier_for("debug").unwrap().name(), "debug");
+//! assert_eq!(
+//!     notifier_for("slack").err().unwrap().to_string(),
+//!     "alerter 'slack' is not implemented yet"
+//! );
+//! ```
 
+mod command;
+mod debug;
 mod error;
+mod options;
+mod registry;
+pub mod text;
 
+#[cfg(test)]
+mod test_support;
+
+pub use command::CommandNotifier;
+pub use debug::DebugNotifier;
 pub use error::{Error, Result};
+pub use options::AlerterOptions;
+pub use registry::notifier_for;

@@ -1,0 +1,70 @@
+//! Rules, alerts and notifications for the notifier tests.
+#![allow(clippy::unwrap_used, dead_code, unreachable_pub)] // fixtures; each test uses a part
+
+use std::path::Path;
+
+use alert_core::alert::{AlertState, Match, StoredAlert};
+use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, Rule, load_rule_file};
+use alert_core::port::Notification;
+use alert_core::time::Timestamp;
+use serde_json::Value;
+
+const CONFIG: &str = "rules_folder: rules\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n";
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+/// A rule named `r` with `yaml`'s options (`type: any`, `alert: debug` unless given).
+pub fn rule(yaml: &str) -> Rule {
+    let mut text = String::from("name: r\nindex: logs\n");
+    if !yaml.lines().any(|l| l.starts_with("alert:")) {
+        text.push_str("alert: debug\n");
+    }
+    if !yaml.lines().any(|l| l.starts_with("type:")) {
+        text.push_str("type: any\n");
+    }
+    text.push_str(yaml);
+    let files = MemoryFiles::new()
+        .with("config.yaml", CONFIG)
+        .with("rules/r.yaml", text);
+    let global = GlobalConfig::load(
+        &files,
+        Path::new("config.yaml"),
+        &no_env,
+        ConfigDefaults::TestRule,
+    )
+    .unwrap();
+    load_rule_file(&files, &global, Path::new("rules/r.yaml"), &no_env).unwrap()
+}
+
+/// An active alert of rule `r` with these match bodies.
+pub fn alert(bodies: &[Value]) -> StoredAlert {
+    let t = Timestamp::parse_iso("2026-01-01T00:00:00Z").unwrap();
+    StoredAlert {
+        id: 7,
+        rule: "r".into(),
+        aggregation_key: None,
+        state: AlertState::Active,
+        created_at: t,
+        alert_time: t,
+        matches: bodies
+            .iter()
+            .map(|b| Match {
+                timestamp: t,
+                body: b.as_object().unwrap().clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The first attempt at notifying `alert` through the rule's first alerter.
+pub fn notification<'a>(rule: &'a Rule, alert: &'a StoredAlert) -> Notification<'a> {
+    Notification {
+        rule,
+        alerter: &rule.alerters[0],
+        alert,
+        idempotency_key: "7:command",
+        attempt: 0,
+    }
+}
