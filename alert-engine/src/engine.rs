@@ -31,11 +31,12 @@ pub struct CycleReport {
 
 /// The engine: rules, backend, store and notifiers.
 pub struct Engine {
-    runners: Vec<RuleRunner>,
-    rules: HashMap<String, Rule>,
+    pub(crate) runners: Vec<RuleRunner>,
+    /// Every rule by name, including stopped ones (their outbox rows still deliver).
+    pub(crate) rules: HashMap<String, Rule>,
     backend: Arc<dyn SearchBackend>,
     store: Arc<dyn StateStore>,
-    notifiers: Notifiers,
+    pub(crate) notifiers: Notifiers,
     settings: RunSettings,
     backoff: Backoff,
 }

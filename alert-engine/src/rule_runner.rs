@@ -31,6 +31,9 @@ pub struct RunSettings {
     pub explicit_start: Option<Timestamp>,
     /// `--end`: every run's end.
     pub explicit_end: Option<Timestamp>,
+    /// The first run's start without `--start` over local files (`alert run --once`): the
+    /// first document, or the stored end when later (regardless of `old_query_limit`).
+    pub default_start: Option<Timestamp>,
 }
 
 /// What one run did.
@@ -78,6 +81,18 @@ impl RuleRunner {
         })
     }
 
+    /// A runner for an edited version of the rule: the new evaluator starts empty (as in
+    /// ElastAlert2's reload) but keeps where the rule stands in time and the `_id`s it saw, so
+    /// the reload neither re-queries nor skips anything.
+    pub fn reloaded(self, rule: Rule, files: &dyn ConfigFiles) -> Result<Self> {
+        let mut next = RuleRunner::new(rule, files)?;
+        next.history = self.history;
+        next.has_run = self.has_run;
+        next.seen_ids = self.seen_ids;
+        next.next_due = self.next_due;
+        Ok(next)
+    }
+
     /// The rule.
     pub fn rule(&self) -> &Rule {
         &self.rule
@@ -114,10 +129,15 @@ impl RuleRunner {
             self.history.stored_end = store.rule_status(&self.rule.name).await?.map(|s| s.end);
         }
         let mut window = plan_run(&self.rule, self.history, end, now, settings.start);
-        if !self.has_run
-            && let Some(start) = settings.explicit_start
-        {
-            window.start = start;
+        if !self.has_run {
+            // Over local files (`--once`), resume exactly where the stored run ended, however
+            // old, else start at the first document.
+            let fallback = settings
+                .default_start
+                .map(|first| self.history.stored_end.map_or(first, |s| s.max(first)));
+            if let Some(start) = settings.explicit_start.or(fallback) {
+                window.start = start;
+            }
         }
         if window.start >= end {
             return Ok(RunReport::default());

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::delivery::Notifiers;
 use crate::engine::{CycleReport, Engine};
 use crate::local_backend::LocalBackend;
+use crate::reload::ReloadReport;
 use crate::rule_runner::RunSettings;
 use crate::source::{LoadReport, SourceConfig, expand, load_files};
 use crate::store::SqliteStore;
@@ -128,15 +129,12 @@ pub async fn run_once(
             ));
         }
     };
-    let (start, end) = match backend.bounds() {
+    let (default_start, end) = match backend.bounds() {
         Some((first, last)) => {
             let range = default_offline_range(first, last, global.run_every);
-            (
-                options.start.or(Some(range.start)),
-                options.end.or(Some(range.end)),
-            )
+            (Some(range.start), options.end.or(Some(range.end)))
         }
-        None => (options.start, options.end),
+        None => (None, options.end),
     };
     let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
     let disabled = rules
@@ -151,8 +149,9 @@ pub async fn run_once(
             old_query_limit: global.old_query_limit,
         },
         alert_time_limit: global.alert_time_limit,
-        explicit_start: start,
+        explicit_start: options.start,
         explicit_end: end,
+        default_start,
     };
     let mut engine = Engine::new(
         rules,
@@ -207,6 +206,7 @@ pub async fn run_daemon(
     clock: &(dyn Fn() -> Timestamp + Sync),
     shutdown: impl std::future::Future<Output = ()>,
     on_cycle: &mut (dyn FnMut(&CycleReport) + Send),
+    on_reload: &mut (dyn FnMut(&ReloadReport) + Send),
 ) -> Result<()> {
     let rules = load_rules(global, options.rule.as_deref())?;
     let source = SourceConfig::from_global(global)?;
@@ -227,6 +227,7 @@ pub async fn run_daemon(
         alert_time_limit: global.alert_time_limit,
         explicit_start: options.start,
         explicit_end: options.end,
+        default_start: None,
     };
     let mut engine = Engine::new(
         rules,
@@ -236,8 +237,15 @@ pub async fn run_daemon(
         notifiers,
         settings,
     )?;
+    let mut watcher = RulesWatcher::new(global);
     tokio::pin!(shutdown);
     loop {
+        if let Some(outcomes) = watcher.changed(global, clock(), options.rule.as_deref()) {
+            let reloaded = engine.reload(outcomes, &DiskFiles, notifier_for);
+            if !reloaded.is_empty() {
+                on_reload(&reloaded);
+            }
+        }
         let report = engine.run_due(clock()).await?;
         on_cycle(&report);
         if let Some(oldest) = engine.oldest_needed() {
@@ -248,4 +256,68 @@ pub async fn run_daemon(
             () = tokio::time::sleep(TICK) => {}
         }
     }
+}
+
+/// Notices edits of the rules folder: a cheap fingerprint (paths, sizes, modification times)
+/// every tick, and a full reload at least every `run_every` (imported files are not in the
+/// fingerprint).
+struct RulesWatcher {
+    fingerprint: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
+    last_full: Option<Timestamp>,
+    period: Duration,
+}
+
+impl RulesWatcher {
+    fn new(global: &GlobalConfig) -> Self {
+        RulesWatcher {
+            fingerprint: fingerprint(global),
+            last_full: None,
+            period: global.run_every,
+        }
+    }
+
+    /// A fresh load of the folder when something may have changed.
+    fn changed(
+        &mut self,
+        global: &GlobalConfig,
+        now: Timestamp,
+        only: Option<&str>,
+    ) -> Option<Vec<(PathBuf, alert_core::Result<Rule>)>> {
+        let current = fingerprint(global);
+        let stale = self.last_full.is_none_or(|t| now.since(t) >= self.period);
+        if current == self.fingerprint && !stale {
+            return None;
+        }
+        if self.last_full.is_none() && current == self.fingerprint {
+            // The engine was just built from this very folder.
+            self.last_full = Some(now);
+            return None;
+        }
+        self.fingerprint = current;
+        self.last_full = Some(now);
+        let load = load_rules_folder(&DiskFiles, global, &process_env).ok()?;
+        Some(
+            load.outcomes
+                .into_iter()
+                .filter(|(_, r)| match (only, r) {
+                    (Some(name), Ok(rule)) => rule.name == name,
+                    (Some(_), Err(_)) => false,
+                    (None, _) => true,
+                })
+                .collect(),
+        )
+    }
+}
+
+fn fingerprint(global: &GlobalConfig) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    alert_core::config::discover(&DiskFiles, global)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|path| {
+            let meta = std::fs::metadata(&path).ok();
+            let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
+            let modified = meta.and_then(|m| m.modified().ok());
+            (path, len, modified)
+        })
+        .collect()
 }

@@ -1,0 +1,146 @@
+//! `alert run --once` and `alert silence` through the binary, on the quickstart.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart")
+}
+
+/// The quickstart copied into a temp dir, so the state file is private to the test.
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quickstart();
+    std::fs::copy(q.join("config.yaml"), dir.path().join("config.yaml")).unwrap();
+    for sub in ["rules", "logs"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(q.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+fn alert(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("alert").unwrap();
+    cmd.current_dir(dir);
+    cmd
+}
+
+#[test]
+fn run_once_alerts_through_the_debug_notifier_and_a_second_run_finds_nothing_new() {
+    let dir = workdir();
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Alert for server-errors at 2026-01-01T08:03:17.843Z:",
+        ))
+        .stdout(predicate::str::contains("status: 500"))
+        .stderr(predicate::str::contains("read 60 documents from 1 file(s)"))
+        .stderr(predicate::str::contains(
+            "rule 'server-errors': 5 hits, 5 matches, 1 alerted, 4 silenced",
+        ))
+        .stderr(predicate::str::contains(
+            "4 delivered, 0 to retry, 0 failed; 0 waiting in the outbox",
+        ));
+    assert!(dir.path().join("alert-state.db").is_file());
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "rule 'server-errors': nothing new since its last run",
+        ));
+}
+
+#[test]
+fn run_once_can_be_limited_to_one_rule() {
+    let dir = workdir();
+    alert(dir.path())
+        .args(["run", "--once", "--rule", "root-login"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("rule 'root-login'"))
+        .stderr(predicate::str::contains("server-errors").not());
+    alert(dir.path())
+        .args(["run", "--once", "--rule", "nope"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no rule named 'nope'"));
+}
+
+#[test]
+fn a_config_without_source_says_how_to_set_one() {
+    let dir = workdir();
+    let config = std::fs::read_to_string(dir.path().join("config.yaml")).unwrap();
+    let without: String = config.split("source:").next().unwrap().to_string();
+    std::fs::write(dir.path().join("config.yaml"), without).unwrap();
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no `source` and no `es_host`"))
+        .stderr(predicate::str::contains("source: {type: files"));
+}
+
+#[test]
+fn a_silenced_rule_does_not_alert_and_silences_are_listed() {
+    let dir = workdir();
+    alert(dir.path())
+        .args(["silence", "--rule", "server-errors", "--duration", "2h"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "server-errors._silence is silenced until ",
+        ));
+    alert(dir.path())
+        .args([
+            "silence",
+            "--rule",
+            "root-login",
+            "--duration",
+            "hours=1",
+            "--query-key",
+            "198.51.100.23",
+        ])
+        .assert()
+        .success();
+    alert(dir.path())
+        .args(["silence", "--list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("server-errors._silence\tuntil "))
+        .stdout(predicate::str::contains("root-login.198.51.100.23\tuntil "));
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "rule 'server-errors': 5 hits, 5 matches, 0 alerted, 5 silenced",
+        ))
+        .stderr(predicate::str::contains(
+            "rule 'root-login': 8 hits, 8 matches, 2 alerted, 6 silenced",
+        ));
+}
+
+#[test]
+fn silence_rejects_unknown_rules_and_bad_durations() {
+    let dir = workdir();
+    alert(dir.path())
+        .args(["silence", "--rule", "nope", "--duration", "1h"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no rule named 'nope'"));
+    alert(dir.path())
+        .args(["silence", "--rule", "server-errors", "--duration", "soon"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--duration"));
+}
