@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use alert_core::alert::{DeliveryOutcome, OutboxItem};
+use alert_core::alert::{DeliveryOutcome, ErrorRecord, OutboxItem};
 use alert_core::config::Rule;
 use alert_core::port::{Notification, Notifier, StateStore};
 use alert_core::time::{Duration, Timestamp};
@@ -52,7 +52,7 @@ impl Backoff {
 }
 
 /// What one delivery pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
     /// Rows delivered.
     pub delivered: u64,
@@ -62,6 +62,8 @@ pub struct DeliveryReport {
     pub failed: u64,
     /// Rows left alone because their rule or alerter is not loaded (kept for later).
     pub waiting: u64,
+    /// One line per row given up on: `alert <id> of rule '<rule>' via <alerter>: <error>`.
+    pub failures: Vec<String>,
 }
 
 /// Sends every outbox row due at `now` (up to `limit`) once, recording each outcome.
@@ -82,7 +84,22 @@ pub async fn deliver_due(
         match &outcome {
             DeliveryOutcome::Delivered { .. } => report.delivered += 1,
             DeliveryOutcome::Retry { .. } => report.retrying += 1,
-            DeliveryOutcome::Failed { .. } => report.failed += 1,
+            DeliveryOutcome::Failed { error, at } => {
+                report.failed += 1;
+                let line = format!(
+                    "alert {} of rule '{}' via {}: {error}",
+                    item.alert.id, item.alert.rule, item.alerter
+                );
+                store
+                    .record_error(&ErrorRecord {
+                        rule: Some(item.alert.rule.clone()),
+                        message: format!("delivery failed for good: {line}"),
+                        at: *at,
+                        data: serde_json::json!({"alert_id": item.alert.id, "alerter": item.alerter, "attempts": item.attempts + 1}),
+                    })
+                    .await?;
+                report.failures.push(line);
+            }
         }
         store.record_delivery(item.id, &outcome).await?;
     }

@@ -100,7 +100,10 @@ fn print_report(report: &OnceReport) {
             Err(error) => eprintln!("rule '{name}' failed: {error}"),
         }
     }
-    let d = report.cycle.delivery;
+    let d = &report.cycle.delivery;
+    for failure in &d.failures {
+        eprintln!("error: delivery failed for good: {failure}");
+    }
     eprintln!(
         "{} delivered, {} to retry, {} failed; {} waiting in the outbox",
         d.delivered, d.retrying, d.failed, report.outbox_depth
@@ -142,7 +145,10 @@ fn print_cycle(report: &CycleReport) {
             Err(error) => eprintln!("rule '{name}' failed: {error}"),
         }
     }
-    let d = report.delivery;
+    let d = &report.delivery;
+    for failure in &d.failures {
+        eprintln!("error: delivery failed for good: {failure}");
+    }
     if d.delivered + d.retrying + d.failed > 0 {
         eprintln!(
             "{} delivered, {} to retry, {} failed",
