@@ -50,6 +50,7 @@ pub mod engine;
 mod error;
 pub mod local_backend;
 pub mod local_query;
+pub mod projection;
 pub mod reload;
 pub mod rule_runner;
 pub mod run_command;
@@ -57,6 +58,7 @@ pub mod silence_command;
 pub mod source;
 pub mod store;
 pub mod test_rule;
+mod top_counts;
 
 pub use channel_notifier::{ChannelNotifier, ReceivedAlert};
 pub use disk_files::{DiskFiles, process_env};

@@ -135,7 +135,14 @@ fn decorate(rule: &Rule, mut event: Event) -> Event {
 #[async_trait]
 impl SearchBackend for LocalBackend {
     async fn search(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
-        self.select(query)
+        let mut docs = self.select(query)?;
+        let include = &query.rule.include;
+        if !include.iter().any(|p| p == "*") {
+            for doc in &mut docs {
+                doc.source = crate::projection::project(&doc.source, include);
+            }
+        }
+        Ok(docs)
     }
 
     async fn count(&self, query: &SearchQuery<'_>) -> alert_core::Result<u64> {

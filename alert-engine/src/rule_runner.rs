@@ -16,6 +16,7 @@ use alert_core::time::{Duration, Timestamp};
 use serde_json::Value;
 
 use crate::Result;
+use crate::top_counts::add_top_counts;
 
 /// ElastAlert2's default `terms_size`.
 const DEFAULT_TERMS_SIZE: u64 = 50;
@@ -166,7 +167,9 @@ impl RuleRunner {
             start,
             end: last.end,
         };
-        let report = self.commit(store, settings, range, hits, now).await?;
+        let report = self
+            .commit(backend, store, settings, range, hits, now)
+            .await?;
         self.has_run = true;
         self.history.previous_end = Some(range.end);
         self.history.minimum_start = window.minimum_start;
@@ -270,6 +273,7 @@ impl RuleRunner {
     /// Processes the run's matches and writes everything in one commit.
     async fn commit(
         &mut self,
+        backend: &dyn SearchBackend,
         store: &dyn StateStore,
         settings: &RunSettings,
         range: Segment,
@@ -293,6 +297,9 @@ impl RuleRunner {
         for mut m in matches.drain(..) {
             m.set("num_hits", hits);
             m.set("num_matches", count);
+            if !processor.is_silenced(&m) {
+                add_top_counts(&self.rule, &self.filters, backend, &mut m, now).await?;
+            }
             match processor.process(m) {
                 Disposition::Silenced { .. } => report.silenced += 1,
                 Disposition::Alerted | Disposition::Aggregated => report.alerted += 1,

@@ -233,3 +233,122 @@ async fn a_rule_naming_an_alerter_without_notifier_is_refused_by_name() {
     .to_string();
     assert!(err.contains("alerter 'command'"), "{err}");
 }
+
+#[tokio::test]
+async fn top_count_keys_count_values_around_the_match_for_its_query_key() {
+    let store: Arc<dyn StateStore> = Arc::new(alert_engine::MemoryStore::new());
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let mut s = engine(
+        rule(
+            "type: any\nquery_key: host\nrealert: {minutes: 0}\ntop_count_keys: [path]\ntop_count_number: 2\nfilter: [{term: {level: error}}]\n",
+        ),
+        backend.clone(),
+        store,
+    );
+    backend.push(vec![
+        doc(
+            "00:00:01",
+            json!({"host": "a", "path": "/x", "level": "info"}),
+        ),
+        doc(
+            "00:00:02",
+            json!({"host": "a", "path": "/x", "level": "info"}),
+        ),
+        doc(
+            "00:00:03",
+            json!({"host": "a", "path": "/y", "level": "info"}),
+        ),
+        doc(
+            "00:00:04",
+            json!({"host": "a", "path": "/z", "level": "info"}),
+        ),
+        doc(
+            "00:00:05",
+            json!({"host": "a", "path": "/z", "level": "info"}),
+        ),
+        doc(
+            "00:00:05",
+            json!({"host": "a", "path": "/z", "level": "info"}),
+        ),
+        doc(
+            "00:00:06",
+            json!({"host": "b", "path": "/y", "level": "info"}),
+        ),
+        doc(
+            "00:00:30",
+            json!({"host": "a", "path": "/x", "level": "error"}),
+        ),
+    ]);
+    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    let received = drain(&mut s.alerts);
+    let m = &received[0].alert.matches[0].body;
+    // The rule's filter applies too: only the error document is counted.
+    assert_eq!(m["top_events_path.keyword"], json!({"/x": 1}));
+}
+
+#[tokio::test]
+async fn top_counts_without_filters_rank_the_most_common_values_first() {
+    let store: Arc<dyn StateStore> = Arc::new(alert_engine::MemoryStore::new());
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let mut s = engine(
+        rule(
+            "type: any\nquery_key: host\nrealert: {minutes: 0}\ntop_count_keys: [path]\ntop_count_number: 2\nfilter: [{term: {path: /x}}]\n",
+        ),
+        backend.clone(),
+        store,
+    );
+    s.engine.run_cycle(at("00:00:00")).await.unwrap();
+    let r = rule(
+        "type: any\nquery_key: host\nrealert: {minutes: 0}\ntop_count_keys: [path]\ntop_count_number: 2\nraw_count_keys: false\n",
+    );
+    let store: Arc<dyn StateStore> = Arc::new(alert_engine::MemoryStore::new());
+    let mut s = engine(r, backend.clone(), store);
+    backend.push(vec![
+        doc("00:00:01", json!({"host": "a", "path": "/x"})),
+        doc("00:00:02", json!({"host": "a", "path": "/y"})),
+        doc("00:00:03", json!({"host": "a", "path": "/y"})),
+        doc("00:00:04", json!({"host": "b", "path": "/z"})),
+        doc("00:00:05", json!({"host": "b", "path": "/z"})),
+        doc("00:00:06", json!({"host": "b", "path": "/z"})),
+    ]);
+    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    let received = drain(&mut s.alerts);
+    let first_a = received
+        .iter()
+        .flat_map(|r| &r.alert.matches)
+        .find(|m| m.body["host"] == "a")
+        .unwrap();
+    assert_eq!(first_a.body["top_events_path"], json!({"/y": 2, "/x": 1}));
+}
+
+#[tokio::test]
+async fn include_limits_the_fields_of_matches_to_those_named_and_the_keys() {
+    let store: Arc<dyn StateStore> = Arc::new(alert_engine::MemoryStore::new());
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let mut s = engine(
+        rule("type: any\nquery_key: host\ninclude: [user]\nrealert: {minutes: 0}\n"),
+        backend.clone(),
+        store,
+    );
+    backend.push(vec![doc(
+        "00:00:10",
+        json!({"host": "a", "user": "u", "secret": "s"}),
+    )]);
+    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    let received = drain(&mut s.alerts);
+    let body = &received[0].alert.matches[0].body;
+    let mut keys: Vec<&String> = body.keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "@timestamp",
+            "_id",
+            "_index",
+            "host",
+            "num_hits",
+            "num_matches",
+            "user"
+        ]
+    );
+}

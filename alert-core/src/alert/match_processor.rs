@@ -69,6 +69,17 @@ impl<'r> MatchProcessor<'r> {
         })
     }
 
+    /// Whether `m` would be dropped by a silence now (so the engine can skip work such as
+    /// `top_count_keys` queries for it).
+    pub fn is_silenced(&self, m: &Match) -> bool {
+        is_silenced(
+            &self.silences,
+            &self.rule.name,
+            &silence_key(self.rule, m),
+            self.now,
+        )
+    }
+
     /// Handles one match: skip it when silenced, set the realert silence, then alert at once or
     /// aggregate.
     pub fn process(&mut self, m: Match) -> Disposition {
