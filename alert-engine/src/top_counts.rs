@@ -65,7 +65,7 @@ pub(crate) async fn add_top_counts(
                 (b.get("key").map(python_str).unwrap_or_default(), count)
             })
             .collect();
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         counts.truncate(size);
         let top: Map<String, Value> = counts.into_iter().map(|(k, c)| (k, json!(c))).collect();
         m.set(&format!("top_events_{field}"), Value::Object(top));

@@ -288,16 +288,7 @@ async fn top_count_keys_count_values_around_the_match_for_its_query_key() {
 
 #[tokio::test]
 async fn top_counts_without_filters_rank_the_most_common_values_first() {
-    let store: Arc<dyn StateStore> = Arc::new(alert_engine::MemoryStore::new());
     let backend = Arc::new(LocalBackend::new("@timestamp"));
-    let mut s = engine(
-        rule(
-            "type: any\nquery_key: host\nrealert: {minutes: 0}\ntop_count_keys: [path]\ntop_count_number: 2\nfilter: [{term: {path: /x}}]\n",
-        ),
-        backend.clone(),
-        store,
-    );
-    s.engine.run_cycle(at("00:00:00")).await.unwrap();
     let r = rule(
         "type: any\nquery_key: host\nrealert: {minutes: 0}\ntop_count_keys: [path]\ntop_count_number: 2\nraw_count_keys: false\n",
     );
