@@ -20,6 +20,7 @@ pub mod plan;
 pub mod port;
 pub mod rules;
 pub mod run_window;
+pub mod schedule;
 pub mod time;
 pub mod yaml;
 

@@ -12,6 +12,7 @@ use alert_core::plan::{QueryKind, Segment, segment_size, segments};
 use alert_core::port::{SearchBackend, SearchQuery, StateStore, TimeRange};
 use alert_core::rules::{RuleType, build_with_files, list_query_filter};
 use alert_core::run_window::{RunHistory, StartSettings, plan_run, run_end};
+use alert_core::schedule::{ExecutionLimit, LimitDecision};
 use alert_core::time::{Duration, Timestamp};
 use serde_json::Value;
 
@@ -63,12 +64,15 @@ pub struct RuleRunner {
     seen_ids: HashMap<String, Timestamp>,
     /// When the rule is due next (its `run_every` after the last run).
     next_due: Option<Timestamp>,
+    /// `limit_execution`.
+    limit: Option<ExecutionLimit>,
 }
 
 impl RuleRunner {
     /// Builds the rule's evaluator; `files` reads `!file` lists.
     pub fn new(rule: Rule, files: &dyn ConfigFiles) -> Result<Self> {
         let rule_type = build_with_files(&rule, files)?;
+        let limit = ExecutionLimit::of(&rule)?;
         let mut filters = rule.filter.clone();
         filters.extend(list_query_filter(&rule, files)?);
         Ok(RuleRunner {
@@ -79,6 +83,7 @@ impl RuleRunner {
             has_run: false,
             seen_ids: HashMap::new(),
             next_due: None,
+            limit,
         })
     }
 
@@ -126,6 +131,45 @@ impl RuleRunner {
         let end = settings
             .explicit_end
             .unwrap_or_else(|| run_end(&self.rule, now));
+        let mut pause = None;
+        match self
+            .limit
+            .as_ref()
+            .map(|l| l.decide(end, self.rule.run_every, now, self.has_run))
+        {
+            None | Some(LimitDecision::Run) => {}
+            Some(LimitDecision::Wait { until, next_start }) => {
+                self.pause_until(until, next_start);
+                return Ok(RunReport::default());
+            }
+            Some(LimitDecision::RunThenPause { until, next_start }) => {
+                pause = Some((until, next_start));
+            }
+        }
+        let report = self.run_window(backend, store, settings, end, now).await?;
+        if let Some((until, next_start)) = pause {
+            self.pause_until(until, next_start);
+        }
+        Ok(report)
+    }
+
+    /// Waits until `until`; with `limit_execution_coverage` the next run starts there.
+    fn pause_until(&mut self, until: Timestamp, next_start: Option<Timestamp>) {
+        self.next_due = Some(until);
+        if let Some(start) = next_start {
+            self.history.minimum_start = Some(start);
+            self.history.previous_end = Some(start);
+        }
+    }
+
+    async fn run_window(
+        &mut self,
+        backend: &dyn SearchBackend,
+        store: &dyn StateStore,
+        settings: &RunSettings,
+        end: Timestamp,
+        now: Timestamp,
+    ) -> Result<RunReport> {
         if !self.has_run {
             self.history.stored_end = store.rule_status(&self.rule.name).await?.map(|s| s.end);
         }

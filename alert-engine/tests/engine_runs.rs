@@ -343,3 +343,26 @@ async fn include_limits_the_fields_of_matches_to_those_named_and_the_keys() {
         ]
     );
 }
+
+#[tokio::test]
+async fn limit_execution_holds_a_rule_until_its_window_opens() {
+    let store: Arc<dyn StateStore> = Arc::new(alert_engine::MemoryStore::new());
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let mut s = engine(
+        rule("type: any\nrealert: {minutes: 0}\nlimit_execution: '* 1 * * *'\n"),
+        backend.clone(),
+        store,
+    );
+    backend.push(vec![doc("00:50:00", json!({"n": 1}))]);
+    let waiting = s.engine.run_due(at("00:30:00")).await.unwrap();
+    assert_eq!(
+        waiting.runs[0].1.clone().unwrap().range,
+        None,
+        "outside the window: no run"
+    );
+    let not_due = s.engine.run_due(at("00:45:00")).await.unwrap();
+    assert!(not_due.runs.is_empty(), "paused until 01:00");
+    let opened = s.engine.run_due(at("01:00:00")).await.unwrap();
+    assert!(opened.runs[0].1.clone().unwrap().range.is_some());
+    assert_eq!(values(&drain(&mut s.alerts), "n"), [json!(1)]);
+}
