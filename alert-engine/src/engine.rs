@@ -9,11 +9,15 @@ use alert_core::alert::ErrorRecord;
 use alert_core::config::{ConfigFiles, Rule};
 use alert_core::port::{SearchBackend, StateStore};
 use alert_core::time::Timestamp;
+use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 
 use crate::delivery::{Backoff, DeliveryReport, Notifiers, deliver_due};
 use crate::rule_runner::{RuleRunner, RunReport, RunSettings};
 use crate::{Error, Result};
+
+/// ElastAlert2's default `max_threads`.
+const DEFAULT_CONCURRENCY: usize = 10;
 
 /// Rows of the outbox handled per delivery pass.
 const DELIVERY_BATCH: usize = 500;
@@ -39,6 +43,7 @@ pub struct Engine {
     pub(crate) notifiers: Notifiers,
     settings: RunSettings,
     backoff: Backoff,
+    concurrency: usize,
 }
 
 impl Engine {
@@ -78,7 +83,15 @@ impl Engine {
             notifiers,
             settings,
             backoff: Backoff::default(),
+            concurrency: DEFAULT_CONCURRENCY,
         })
+    }
+
+    /// Runs up to `n` rules at once (ElastAlert2's `max_threads`, default 10).
+    #[must_use]
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
     }
 
     /// Uses another back-off between delivery attempts.
@@ -121,21 +134,28 @@ impl Engine {
 
     async fn run_rules(&mut self, now: Timestamp, all: bool) -> Result<CycleReport> {
         let mut report = CycleReport::default();
-        for runner in self.runners.iter_mut().filter(|r| all || r.is_due(now)) {
-            let name = runner.rule().name.clone();
-            let outcome = runner
-                .run(
-                    self.backend.as_ref(),
-                    self.store.as_ref(),
-                    &self.settings,
-                    now,
-                )
-                .await;
+        let backend = self.backend.as_ref();
+        let store = self.store.as_ref();
+        let settings = &self.settings;
+        // Up to `max_threads` rules run at once; results keep the rules' order.
+        let outcomes: Vec<(String, Result<RunReport>)> = stream::iter(
+            self.runners
+                .iter_mut()
+                .filter(|r| all || r.is_due(now))
+                .map(|runner| async move {
+                    let name = runner.rule().name.clone();
+                    (name, runner.run(backend, store, settings, now).await)
+                }),
+        )
+        .buffered(self.concurrency.max(1))
+        .collect()
+        .await;
+        for (name, outcome) in outcomes {
             let outcome = match outcome {
                 Ok(run) => Ok(run),
                 Err(error) => {
                     let message = error.to_string();
-                    self.store
+                    store
                         .record_error(&ErrorRecord {
                             rule: Some(name.clone()),
                             message: message.clone(),

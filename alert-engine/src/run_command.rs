@@ -160,7 +160,8 @@ pub async fn run_once(
         store.clone(),
         notifiers,
         settings,
-    )?;
+    )?
+    .with_concurrency(max_threads(global));
     let cycle = engine.run_cycle(now).await?;
     Ok(OnceReport {
         source: loaded,
@@ -236,7 +237,8 @@ pub async fn run_daemon(
         store,
         notifiers,
         settings,
-    )?;
+    )?
+    .with_concurrency(max_threads(global));
     let mut watcher = RulesWatcher::new(global);
     tokio::pin!(shutdown);
     loop {
@@ -320,4 +322,14 @@ fn fingerprint(global: &GlobalConfig) -> Vec<(PathBuf, u64, Option<std::time::Sy
             (path, len, modified)
         })
         .collect()
+}
+
+/// `max_threads` from config.yaml (default 10): how many rules run at once.
+fn max_threads(global: &GlobalConfig) -> usize {
+    global
+        .raw
+        .get("max_threads")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(10)
 }
