@@ -64,6 +64,10 @@ pub struct DeliveryReport {
     pub waiting: u64,
     /// One line per row given up on: `alert <id> of rule '<rule>' via <alerter>: <error>`.
     pub failures: Vec<String>,
+    /// The rule of each row delivered (for per-rule counters).
+    pub delivered_rules: Vec<String>,
+    /// The rule of each row that failed this pass (retrying or given up on).
+    pub failed_rules: Vec<String>,
 }
 
 /// Sends every outbox row due at `now` (up to `limit`) once, recording each outcome.
@@ -82,10 +86,18 @@ pub async fn deliver_due(
             continue;
         };
         match &outcome {
-            DeliveryOutcome::Delivered { .. } => report.delivered += 1,
-            DeliveryOutcome::Retry { .. } => report.retrying += 1,
+            DeliveryOutcome::Delivered { .. } => {
+                report.delivered += 1;
+                report.delivered_rules.push(item.alert.rule.clone());
+            }
+            DeliveryOutcome::Retry { .. } => {
+                report.retrying += 1;
+                report.failed_rules.push(item.alert.rule.clone());
+            }
             DeliveryOutcome::Failed { error, at } => {
                 report.failed += 1;
+                report.failed_rules.push(item.alert.rule.clone());
+                crate::metrics::record_error();
                 let line = format!(
                     "alert {} of rule '{}' via {}: {error}",
                     item.alert.id, item.alert.rule, item.alerter

@@ -144,7 +144,14 @@ impl Engine {
                 .filter(|r| all || r.is_due(now))
                 .map(|runner| async move {
                     let name = runner.rule().name.clone();
-                    (name, runner.run(backend, store, settings, now).await)
+                    let started = std::time::Instant::now();
+                    let outcome = runner.run(backend, store, settings, now).await;
+                    if let Ok(run) = &outcome
+                        && run.range.is_some()
+                    {
+                        crate::metrics::record_run(&name, run, started.elapsed().as_secs_f64());
+                    }
+                    (name, outcome)
                 }),
         )
         .buffered(self.concurrency.max(1))
@@ -155,6 +162,7 @@ impl Engine {
                 Ok(run) => Ok(run),
                 Err(error) => {
                     let message = error.to_string();
+                    crate::metrics::record_error();
                     store
                         .record_error(&ErrorRecord {
                             rule: Some(name.clone()),
@@ -170,6 +178,8 @@ impl Engine {
         }
         report.released = self.store.release_due_aggregates(now).await?.len() as u64;
         report.delivery = self.deliver(now).await?;
+        crate::metrics::record_delivery(&report.delivery);
+        crate::metrics::set_outbox_depth(self.store.outbox_depth().await?);
         Ok(report)
     }
 

@@ -50,6 +50,7 @@ pub mod engine;
 mod error;
 pub mod local_backend;
 pub mod local_query;
+pub mod metrics;
 pub mod projection;
 pub mod reload;
 pub mod rule_runner;

@@ -51,6 +51,10 @@ pub struct RunReport {
     pub alerted: u64,
     /// Matches dropped by a silence.
     pub silenced: u64,
+    /// Of `alerted`, matches added to an aggregation (sent later).
+    pub aggregated: u64,
+    /// Silence keys realert set in this run.
+    pub silences_set: Vec<String>,
 }
 
 /// One loaded rule with its evaluation state across runs.
@@ -346,7 +350,11 @@ impl RuleRunner {
             }
             match processor.process(m) {
                 Disposition::Silenced { .. } => report.silenced += 1,
-                Disposition::Alerted | Disposition::Aggregated => report.alerted += 1,
+                Disposition::Alerted => report.alerted += 1,
+                Disposition::Aggregated => {
+                    report.alerted += 1;
+                    report.aggregated += 1;
+                }
             }
         }
         let status = RuleStatus {
@@ -357,7 +365,9 @@ impl RuleRunner {
             matches: count,
             ran_at: now,
         };
-        store.commit_run(&processor.finish(status)).await?;
+        let commit = processor.finish(status);
+        report.silences_set = commit.silences.iter().map(|s| s.key.clone()).collect();
+        store.commit_run(&commit).await?;
         Ok(report)
     }
 }

@@ -1,6 +1,7 @@
 //! The subcommands, one file each.
 
 mod config_file;
+mod log;
 mod run;
 mod silence;
 mod test_rule;

@@ -8,12 +8,17 @@ use alert_core::config::ConfigDefaults;
 use alert_core::port::Notifier;
 use alert_core::time::Timestamp;
 use alert_engine::engine::CycleReport;
+use alert_engine::metrics;
 use alert_engine::reload::ReloadReport;
+use alert_engine::rule_runner::RunReport;
 use alert_engine::run_command::{OnceReport, RunOptions, run_daemon, run_once};
 use anyhow::Context;
 use clap::Args;
+use metrics_exporter_prometheus::PrometheusBuilder;
+use serde_json::json;
 
 use super::config_file::{chrono_now, load_global, parse_time};
+use super::log::{Log, LogFormat};
 
 /// Arguments of `alert run`.
 #[derive(Debug, Args)]
@@ -33,6 +38,12 @@ pub(crate) struct RunArgs {
     /// Run every enabled rule once over the range, deliver, and exit.
     #[arg(long)]
     once: bool,
+    /// Serve Prometheus metrics at this address (e.g. 127.0.0.1:9090).
+    #[arg(long)]
+    metrics_addr: Option<std::net::SocketAddr>,
+    /// How to report on stderr.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
 }
 
 pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -42,10 +53,26 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         start: args.start,
         end: args.end,
     };
+    let log = Log::new(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    if let Some(addr) = args.metrics_addr {
+        let handle = PrometheusBuilder::new()
+            .install_recorder()
+            .context("installing the metrics recorder")?;
+        let listener = runtime
+            .block_on(metrics::bind(addr))
+            .with_context(|| format!("binding the metrics address {addr}"))?;
+        let bound = listener.local_addr().map_or(addr, |a| a);
+        log.info(
+            "metrics",
+            format_args!("metrics at http://{bound}/metrics"),
+            json!({"addr": bound.to_string()}),
+        );
+        runtime.spawn(metrics::serve(listener, move || handle.render()));
+    }
     if !args.once {
         runtime.block_on(run_daemon(
             &global,
@@ -53,15 +80,19 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             &notifier_for,
             &|| Timestamp::from_chrono(&chrono_now()),
             shutdown_signal(),
-            &mut print_cycle,
-            &mut print_reload,
+            &mut |report| print_cycle(&log, report),
+            &mut |report| print_reload(&log, report),
         ))?;
-        eprintln!("stopped; undelivered alerts stay in the outbox for the next start");
+        log.info(
+            "stopped",
+            "stopped; undelivered alerts stay in the outbox for the next start",
+            json!({}),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let now = Timestamp::from_chrono(&chrono_now());
     let report = runtime.block_on(run_once(&global, &options, &notifier_for, now))?;
-    print_report(&report);
+    print_report(&log, &report);
     let failed = report.cycle.runs.iter().any(|(_, r)| r.is_err());
     Ok(if failed {
         ExitCode::FAILURE
@@ -76,38 +107,88 @@ fn notifier_for(name: &str) -> alert_engine::Result<Arc<dyn Notifier>> {
         .map_err(|e| alert_engine::Error::Notifier(e.to_string()))
 }
 
-fn print_report(report: &OnceReport) {
+fn print_report(log: &Log, report: &OnceReport) {
     for line in &report.source.skipped {
-        eprintln!("warning: skipped {line}");
+        log.warn(
+            "skipped",
+            format_args!("skipped {line}"),
+            json!({"line": line}),
+        );
     }
-    eprintln!(
-        "read {} documents from {} file(s)",
-        report.source.documents,
-        report.source.files.len()
+    log.info(
+        "source",
+        format_args!(
+            "read {} documents from {} file(s)",
+            report.source.documents,
+            report.source.files.len()
+        ),
+        json!({"documents": report.source.documents, "files": report.source.files.len()}),
     );
     if !report.disabled.is_empty() {
-        eprintln!("Disabled rules are: {:?}", report.disabled);
+        log.info(
+            "disabled",
+            format_args!("Disabled rules are: {:?}", report.disabled),
+            json!({"rules": report.disabled}),
+        );
     }
-    for (name, outcome) in &report.cycle.runs {
+    print_runs(log, &report.cycle, true);
+    print_failures(log, &report.cycle);
+    let d = &report.cycle.delivery;
+    log.info(
+        "delivery",
+        format_args!(
+            "{} delivered, {} to retry, {} failed; {} waiting in the outbox",
+            d.delivered, d.retrying, d.failed, report.outbox_depth
+        ),
+        json!({"delivered": d.delivered, "retrying": d.retrying, "failed": d.failed, "outbox_depth": report.outbox_depth}),
+    );
+}
+
+fn print_runs(log: &Log, cycle: &CycleReport, show_idle: bool) {
+    for (name, outcome) in &cycle.runs {
         match outcome {
             Ok(run) if run.range.is_none() => {
-                eprintln!("rule '{name}': nothing new since its last run");
+                if show_idle {
+                    log.info(
+                        "rule_idle",
+                        format_args!("rule '{name}': nothing new since its last run"),
+                        json!({"rule": name}),
+                    );
+                }
             }
-            Ok(run) => eprintln!(
-                "rule '{name}': {} hits, {} matches, {} alerted, {} silenced",
-                run.hits, run.matches, run.alerted, run.silenced
+            Ok(run) => log.info("rule_ran", run_line(name, run), run_fields(name, run)),
+            Err(error) => log.error(
+                "rule_failed",
+                format_args!("rule '{name}' failed: {error}"),
+                json!({"rule": name, "error": error}),
             ),
-            Err(error) => eprintln!("rule '{name}' failed: {error}"),
         }
     }
-    let d = &report.cycle.delivery;
-    for failure in &d.failures {
-        eprintln!("error: delivery failed for good: {failure}");
+}
+
+fn run_line(name: &str, run: &RunReport) -> String {
+    format!(
+        "rule '{name}': {} hits, {} matches, {} alerted, {} silenced",
+        run.hits, run.matches, run.alerted, run.silenced
+    )
+}
+
+fn run_fields(name: &str, run: &RunReport) -> serde_json::Value {
+    let range = run
+        .range
+        .map(|r| json!({"start": r.start.to_iso(), "end": r.end.to_iso()}));
+    json!({"rule": name, "hits": run.hits, "matches": run.matches, "alerted": run.alerted,
+           "silenced": run.silenced, "range": range})
+}
+
+fn print_failures(log: &Log, cycle: &CycleReport) {
+    for failure in &cycle.delivery.failures {
+        log.error(
+            "delivery_failed",
+            format_args!("delivery failed for good: {failure}"),
+            json!({"detail": failure}),
+        );
     }
-    eprintln!(
-        "{} delivered, {} to retry, {} failed; {} waiting in the outbox",
-        d.delivered, d.retrying, d.failed, report.outbox_depth
-    );
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -134,40 +215,49 @@ async fn shutdown_signal() {
     }
 }
 
-fn print_cycle(report: &CycleReport) {
-    for (name, outcome) in &report.runs {
-        match outcome {
-            Ok(run) if run.range.is_some() => eprintln!(
-                "rule '{name}': {} hits, {} matches, {} alerted, {} silenced",
-                run.hits, run.matches, run.alerted, run.silenced
-            ),
-            Ok(_) => {}
-            Err(error) => eprintln!("rule '{name}' failed: {error}"),
-        }
-    }
+fn print_cycle(log: &Log, report: &CycleReport) {
+    print_runs(log, report, false);
+    print_failures(log, report);
     let d = &report.delivery;
-    for failure in &d.failures {
-        eprintln!("error: delivery failed for good: {failure}");
-    }
     if d.delivered + d.retrying + d.failed > 0 {
-        eprintln!(
-            "{} delivered, {} to retry, {} failed",
-            d.delivered, d.retrying, d.failed
+        log.info(
+            "delivery",
+            format_args!(
+                "{} delivered, {} to retry, {} failed",
+                d.delivered, d.retrying, d.failed
+            ),
+            json!({"delivered": d.delivered, "retrying": d.retrying, "failed": d.failed}),
         );
     }
 }
 
-fn print_reload(report: &ReloadReport) {
+fn print_reload(log: &Log, report: &ReloadReport) {
     for name in &report.added {
-        eprintln!("rule '{name}' loaded");
+        log.info(
+            "rule_loaded",
+            format_args!("rule '{name}' loaded"),
+            json!({"rule": name}),
+        );
     }
     for name in &report.changed {
-        eprintln!("rule '{name}' reloaded");
+        log.info(
+            "rule_reloaded",
+            format_args!("rule '{name}' reloaded"),
+            json!({"rule": name}),
+        );
     }
     for name in &report.removed {
-        eprintln!("rule '{name}' stopped");
+        log.info(
+            "rule_stopped",
+            format_args!("rule '{name}' stopped"),
+            json!({"rule": name}),
+        );
     }
     for error in &report.errors {
-        eprintln!("error: {error} (the previous version keeps running)");
+        log.error(
+            "rule_invalid",
+            format_args!("{error} (the previous version keeps running)"),
+            json!({"error": error}),
+        );
     }
 }

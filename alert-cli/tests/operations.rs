@@ -1,0 +1,196 @@
+//! Operating `alert run`: JSON logs, Prometheus metrics, graceful shutdown, hot reload.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command as AssertCommand;
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart")
+}
+
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let q = quickstart();
+    std::fs::copy(q.join("config.yaml"), dir.path().join("config.yaml")).unwrap();
+    for sub in ["rules", "logs"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(q.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+struct Daemon {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+fn spawn(dir: &Path, args: &[&str]) -> Daemon {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("alert"))
+        .current_dir(dir)
+        .arg("run")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let pipe = child.stderr.take().unwrap();
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            let mut s = sink.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    Daemon { child, stderr }
+}
+
+fn wait_for(daemon: &Daemon, text: &str, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if daemon.stderr.lock().unwrap().contains(text) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn terminate(mut daemon: Daemon) -> (bool, String) {
+    Command::new("kill")
+        .args(["-TERM", &daemon.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = daemon.child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    (status.success(), daemon.stderr.lock().unwrap().clone())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn json_logs_are_one_json_object_per_line() {
+    let dir = workdir();
+    let output = AssertCommand::cargo_bin("alert")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "--once", "--log-format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .all(|e| e["timestamp"].is_string() && e["level"].is_string())
+    );
+    let ran: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["fields"]["event"] == "rule_ran")
+        .collect();
+    assert_eq!(ran.len(), 2);
+    assert_eq!(ran[1]["fields"]["rule"], "server-errors");
+    assert_eq!(ran[1]["fields"]["range"]["start"], "2026-01-01T08:00:00Z");
+}
+
+#[test]
+fn metrics_are_served_and_sigterm_stops_the_daemon_cleanly() {
+    let dir = workdir();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let daemon = spawn(dir.path(), &["--metrics-addr", &addr]);
+    assert!(wait_for(
+        &daemon,
+        "rule 'server-errors'",
+        Duration::from_secs(20)
+    ));
+    let body = http_get(port, "/metrics");
+    assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+    assert!(
+        body.contains("alert_scrapes_total{rule_name=\"server-errors\"} 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains("alert_hits_total{rule_name=\"root-login\"}"),
+        "{body}"
+    );
+    assert!(body.contains("alert_outbox_depth 0"), "{body}");
+    assert!(body.contains("alert_run_duration_seconds"), "{body}");
+    let (clean, stderr) = terminate(daemon);
+    assert!(clean, "{stderr}");
+    assert!(
+        stderr.contains("stopped; undelivered alerts stay in the outbox"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_daemon_reloads_an_edited_rule_and_keeps_running_on_an_invalid_edit() {
+    let dir = workdir();
+    let daemon = spawn(dir.path(), &[]);
+    assert!(wait_for(
+        &daemon,
+        "rule 'server-errors'",
+        Duration::from_secs(20)
+    ));
+    let rule = dir.path().join("rules/server_errors.yaml");
+    let text = std::fs::read_to_string(&rule).unwrap();
+    std::fs::write(&rule, format!("{text}\nrealert: {{minutes: 5}}\n")).unwrap();
+    assert!(wait_for(
+        &daemon,
+        "rule 'server-errors' reloaded",
+        Duration::from_secs(20)
+    ));
+    std::fs::write(&rule, format!("{text}\nnum_event: 3\n")).unwrap();
+    assert!(wait_for(
+        &daemon,
+        "unknown option 'num_event'",
+        Duration::from_secs(20)
+    ));
+    std::fs::remove_file(dir.path().join("rules/root_login.yaml")).unwrap();
+    assert!(wait_for(
+        &daemon,
+        "rule 'root-login' stopped",
+        Duration::from_secs(20)
+    ));
+    let (clean, stderr) = terminate(daemon);
+    assert!(clean, "{stderr}");
+    assert!(
+        stderr.contains("server_errors.yaml"),
+        "the error names the file: {stderr}"
+    );
+    assert!(
+        stderr.contains("(the previous version keeps running)"),
+        "{stderr}"
+    );
+}
