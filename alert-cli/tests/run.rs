@@ -144,3 +144,32 @@ fn silence_rejects_unknown_rules_and_bad_durations() {
         .failure()
         .stderr(predicate::str::contains("--duration"));
 }
+
+#[test]
+fn test_rule_save_keeps_matches_in_the_shared_store_without_delivering_them() {
+    let dir = workdir();
+    alert(dir.path())
+        .args([
+            "test-rule",
+            "rules/server_errors.yaml",
+            "--data",
+            "logs/app.ndjson",
+            "--save",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "saved 5 alert(s) to alert-state.db (kept for inspection, not delivered)",
+        ));
+    // The daemon's store is the same file: its first run is unaffected (no status, no silence).
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "rule 'server-errors': 5 hits, 5 matches, 1 alerted, 4 silenced",
+        ))
+        .stderr(predicate::str::contains(
+            "4 delivered, 0 to retry, 0 failed; 0 waiting in the outbox",
+        ));
+}

@@ -30,14 +30,16 @@ fn versions(path: &Path) -> Vec<u32> {
 
 fn commit(end: i64) -> RunCommit {
     RunCommit {
-        status: RuleStatus {
+        rule: "r".into(),
+        at: t(end),
+        status: Some(RuleStatus {
             rule: "r".into(),
             start: t(end - 60),
             end: t(end),
             hits: 1,
             matches: 1,
             ran_at: t(end),
-        },
+        }),
         silences: vec![],
         alerts: vec![AlertWrite::New(NewAlert {
             rule: "r".into(),

@@ -62,7 +62,9 @@ fn silence(rule: &str, key: &str, until: i64) -> Silence {
 
 fn run(end: i64, silences: Vec<Silence>, alerts: Vec<AlertWrite>) -> RunCommit {
     RunCommit {
-        status: status(end),
+        rule: "r".into(),
+        at: t(end + 1),
+        status: Some(status(end)),
         silences,
         alerts,
     }

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use alert_core::config::{ConfigDefaults, load_rule_file};
 use alert_core::time::Timestamp;
-use alert_engine::test_rule::{TestRuleOptions, TestRuleReport, run_test_rule};
-use alert_engine::{DiskFiles, process_env};
+use alert_engine::run_command::state_path;
+use alert_engine::test_rule::{TestRuleOptions, TestRuleReport, run_test_rule, save_matches};
+use alert_engine::{DiskFiles, SqliteStore, process_env};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -40,6 +41,9 @@ pub(crate) struct TestRuleArgs {
     /// Stop reading after this many documents.
     #[arg(long)]
     max_docs: Option<u64>,
+    /// Keep the matches as alerts in the state store (not delivered, no silences set).
+    #[arg(long)]
+    save: bool,
 }
 
 /// Output formats.
@@ -72,6 +76,26 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
     .with_context(|| format!("running {}", args.rule.display()))?;
     progress.finish_and_clear();
     print_report(args, &report)?;
+    if args.save {
+        let path = state_path(&global)?;
+        let store = SqliteStore::open(&path)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?;
+        let ids = runtime.block_on(save_matches(
+            &store,
+            &rule,
+            &report.matches,
+            global.alert_time_limit,
+            now,
+        ))?;
+        eprintln!(
+            "saved {} alert(s) to {} (kept for inspection, not delivered)",
+            ids.len(),
+            path.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

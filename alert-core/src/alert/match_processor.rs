@@ -129,7 +129,9 @@ impl<'r> MatchProcessor<'r> {
             .filter_map(|key| self.silences.iter().find(|s| &s.key == key).cloned())
             .collect();
         RunCommit {
-            status,
+            rule: self.rule.name.clone(),
+            at: self.now,
+            status: Some(status),
             silences,
             alerts: self.writes,
         }

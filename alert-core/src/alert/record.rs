@@ -129,8 +129,13 @@ pub enum AlertWrite {
 /// the whole run or none of it (no lost and no duplicated alert after a restart).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunCommit {
-    /// The rule's new status (where the next run resumes).
-    pub status: RuleStatus,
+    /// The rule the commit belongs to.
+    pub rule: String,
+    /// When it was made (the alerts' creation time).
+    pub at: Timestamp,
+    /// The rule's new status (where the next run resumes); `None` for writes outside a run
+    /// (`alert test-rule --save`).
+    pub status: Option<RuleStatus>,
     /// Silences set by realert (upserted by key).
     pub silences: Vec<Silence>,
     /// Alerts created or extended.

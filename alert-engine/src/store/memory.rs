@@ -221,15 +221,16 @@ impl StateStore for MemoryStore {
     async fn commit_run(&self, commit: &RunCommit) -> Result<Vec<AlertId>> {
         let mut state = self.lock()?;
         state.check_appends(&commit.alerts)?;
-        let status = commit.status.clone();
-        state.statuses.insert(status.rule.clone(), status);
+        if let Some(status) = &commit.status {
+            state.statuses.insert(status.rule.clone(), status.clone());
+        }
         for silence in &commit.silences {
             state.silences.insert(silence.key.clone(), silence.clone());
         }
         let mut ids = Vec::new();
         for write in &commit.alerts {
             match write {
-                AlertWrite::New(alert) => ids.push(state.insert_alert(alert, commit.status.ran_at)),
+                AlertWrite::New(alert) => ids.push(state.insert_alert(alert, commit.at)),
                 AlertWrite::Append { id, matches } => state.append(*id, matches),
             }
         }

@@ -5,7 +5,7 @@
 //! Both keep the port's contract: a run commit is all or nothing, active alerts get one
 //! pending outbox row per alerter in the same transaction (first attempt at `alert_time`,
 //! deadline `alert_time` + the alert's time limit), and only pending rows take delivery
-//! outcomes. An alert's `created_at` is its run's `ran_at`.
+//! outcomes. An alert's `created_at` is its commit's `at`.
 
 mod memory;
 mod migrations;

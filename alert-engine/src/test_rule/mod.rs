@@ -4,6 +4,7 @@
 //! timestamp and fed to the rule type in the segments ElastAlert2's `run_rule` uses.
 
 mod data_file;
+mod save;
 
 use std::path::Path;
 
@@ -20,6 +21,7 @@ use crate::Result;
 use crate::disk_files::DiskFiles;
 use crate::local_query::{LocalQuery, feed_baseline};
 pub(crate) use data_file::{Entry, read_entries};
+pub use save::save_matches;
 
 /// Choices of one offline run.
 #[derive(Debug, Clone, Default)]

@@ -18,18 +18,20 @@ use crate::store::after;
 
 /// Writes a run's status, silences and alerts in one immediate transaction.
 pub(super) fn commit_run(conn: &mut Connection, commit: &RunCommit) -> Result<Vec<AlertId>> {
-    let rule = &commit.status.rule;
+    let rule = &commit.rule;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .or_store(format_args!("cannot start the run commit of rule '{rule}'"))?;
-    upsert_rule_status(&tx, &commit.status)?;
+    if let Some(status) = &commit.status {
+        upsert_rule_status(&tx, status)?;
+    }
     for silence in &commit.silences {
         upsert_silence(&tx, silence)?;
     }
     let mut ids = Vec::new();
     for write in &commit.alerts {
         match write {
-            AlertWrite::New(alert) => ids.push(insert_alert(&tx, alert, commit.status.ran_at)?),
+            AlertWrite::New(alert) => ids.push(insert_alert(&tx, alert, commit.at)?),
             AlertWrite::Append { id, matches } => append_matches(&tx, *id, matches)?,
         }
     }
