@@ -17,7 +17,7 @@ use crate::engine::{CycleReport, Engine};
 use crate::local_backend::LocalBackend;
 use crate::reload::ReloadReport;
 use crate::rule_runner::RunSettings;
-use crate::source::{LoadReport, SourceConfig, expand, load_files};
+use crate::source::{FileFollower, LoadReport, SourceConfig, expand, load_files};
 use crate::store::SqliteStore;
 use crate::{DiskFiles, Error, Result, process_env};
 
@@ -212,13 +212,22 @@ pub async fn run_daemon(
     let rules = load_rules(global, options.rule.as_deref())?;
     let source = SourceConfig::from_global(global)?;
     let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
+    let mut follower = None;
     match &source {
+        SourceConfig::Files {
+            paths,
+            follow: true,
+        } => {
+            let mut files = FileFollower::new(paths.clone());
+            files.resume(store.as_ref()).await?;
+            follower = Some(files);
+        }
         SourceConfig::Files { paths, .. } => {
             load_files(&backend, &expand(paths)?)?;
         }
         SourceConfig::Stdin => crate::source::spawn_stdin_reader(backend.clone()),
     }
-    let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
     let notifiers = notifiers_for(&rules, notifier_for)?;
     let settings = RunSettings {
         start: StartSettings {
@@ -234,7 +243,7 @@ pub async fn run_daemon(
         rules,
         &DiskFiles,
         backend.clone(),
-        store,
+        store.clone(),
         notifiers,
         settings,
     )?
@@ -248,10 +257,21 @@ pub async fn run_daemon(
                 on_reload(&reloaded);
             }
         }
+        if let Some(files) = follower.as_mut() {
+            let polled = files.poll(&backend)?;
+            for problem in polled.skipped.iter().chain(&polled.errors) {
+                eprintln!("warning: {problem}");
+            }
+        }
         let report = engine.run_due(clock()).await?;
         on_cycle(&report);
         if let Some(oldest) = engine.oldest_needed() {
             backend.forget_before(oldest);
+        }
+        if let Some(files) = follower.as_mut() {
+            files
+                .checkpoint_processed(engine.oldest_needed(), store.as_ref())
+                .await?;
         }
         tokio::select! {
             () = &mut shutdown => return Ok(()),

@@ -2,8 +2,10 @@
 
 mod config;
 mod files;
+mod follow;
 mod stdin;
 
 pub use config::{SourceConfig, expand};
 pub use files::{LoadReport, load_files};
+pub use follow::{FileFollower, PollReport};
 pub use stdin::{read_lines, spawn_stdin_reader};
