@@ -194,3 +194,54 @@ fn the_daemon_reloads_an_edited_rule_and_keeps_running_on_an_invalid_edit() {
         "{stderr}"
     );
 }
+
+#[test]
+fn follow_mode_picks_up_appended_lines_and_a_restart_does_not_alert_them_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("config.yaml"),
+        "rules_folder: rules\nrun_every: {seconds: 1}\nbuffer_time: {minutes: 15}\nsource: {type: files, paths: [logs/*.ndjson], follow: true}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("rules")).unwrap();
+    std::fs::write(
+        root.join("rules/errors.yaml"),
+        "name: errors\ntype: any\nindex: logs\nalert: debug\nrealert: {minutes: 0}\nfilter: [{term: {level: error}}]\n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("logs")).unwrap();
+    let line = |level: &str| {
+        let t = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        format!("{{\"@timestamp\": \"{t}\", \"level\": \"{level}\"}}\n")
+    };
+    std::fs::write(root.join("logs/app.ndjson"), line("info")).unwrap();
+    let daemon = spawn(root, &[]);
+    assert!(wait_for(
+        &daemon,
+        "rule 'errors': 0 hits",
+        Duration::from_secs(20)
+    ));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(root.join("logs/app.ndjson"))
+        .unwrap();
+    file.write_all(line("error").as_bytes()).unwrap();
+    assert!(
+        wait_for(
+            &daemon,
+            "rule 'errors': 1 hits, 1 matches, 1 alerted",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        daemon.stderr.lock().unwrap()
+    );
+    let (clean, _) = terminate(daemon);
+    assert!(clean);
+    // After a restart the alerted line is not alerted again.
+    let daemon = spawn(root, &[]);
+    assert!(wait_for(&daemon, "rule 'errors'", Duration::from_secs(20)));
+    std::thread::sleep(Duration::from_millis(2_500));
+    let (_, stderr) = terminate(daemon);
+    assert!(!stderr.contains("1 alerted"), "{stderr}");
+}
