@@ -133,6 +133,8 @@ pub enum Error {
         message: String,
         /// Whether trying again later can help (a timeout or a 5xx, not a 4xx or bad config).
         retryable: bool,
+        /// How long the receiver asked us to wait (`Retry-After` of a 429 or 503).
+        retry_after: Option<crate::time::Duration>,
     },
 }
 

@@ -21,6 +21,7 @@ pub mod port;
 pub mod rules;
 pub mod run_window;
 pub mod schedule;
+pub mod secret;
 pub mod time;
 pub mod yaml;
 

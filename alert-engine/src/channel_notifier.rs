@@ -53,6 +53,7 @@ impl Notifier for ChannelNotifier {
                 alerter: self.name.clone(),
                 message: "the receiving end of the channel is closed".into(),
                 retryable: true,
+                retry_after: None,
             })
     }
 }

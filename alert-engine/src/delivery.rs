@@ -145,14 +145,18 @@ async fn attempt(
     Some(match notifier.send(&notification).await {
         Ok(()) => DeliveryOutcome::Delivered { at: now },
         Err(error) => {
-            let retryable = matches!(
-                error,
+            let (retryable, retry_after) = match &error {
                 alert_core::Error::Notify {
-                    retryable: true,
+                    retryable,
+                    retry_after,
                     ..
-                }
-            );
-            let next_attempt = now.plus(backoff.wait(item.attempts + 1));
+                } => (*retryable, *retry_after),
+                _ => (false, None),
+            };
+            // The receiver's own Retry-After wins over our back-off when it is longer.
+            let wait = backoff.wait(item.attempts + 1);
+            let wait = retry_after.map_or(wait, |asked| asked.max(wait));
+            let next_attempt = now.plus(wait);
             if retryable && now < item.deadline {
                 DeliveryOutcome::Retry {
                     at: now,

@@ -57,6 +57,18 @@ pub enum Error {
         /// Its exit status (`exit status: 2`, `signal: 9 (SIGKILL)`).
         status: String,
     },
+    /// An HTTP request failed or was answered with a non-2xx status.
+    #[error("{message}")]
+    Http {
+        /// The status, when a response came back.
+        status: Option<u16>,
+        /// What happened (never the URL: webhook URLs carry tokens).
+        message: String,
+        /// Connect errors, timeouts, 408, 429 and 5xx can be retried; other 4xx cannot.
+        retryable: bool,
+        /// The receiver's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
     /// Reading or writing failed.
     #[error("{context}: {source}")]
     Io {
@@ -74,6 +86,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout { .. } | Error::Failed { .. } | Error::Io { .. } => true,
+            Error::Http { retryable, .. } => *retryable,
             Error::Spawn { source, .. } => !matches!(
                 source.kind(),
                 std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
@@ -84,10 +97,17 @@ impl Error {
 
     /// The port's error for a failed send through `alerter`.
     pub fn into_notify(self, alerter: &str) -> alert_core::Error {
+        let retry_after = match &self {
+            Error::Http { retry_after, .. } => retry_after
+                .and_then(|d| i64::try_from(d.as_secs()).ok())
+                .map(alert_core::time::Duration::from_secs),
+            _ => None,
+        };
         alert_core::Error::Notify {
             alerter: alerter.to_string(),
             retryable: self.is_retryable(),
             message: self.to_string(),
+            retry_after,
         }
     }
 }

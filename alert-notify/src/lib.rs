@@ -16,6 +16,7 @@
 mod command;
 mod debug;
 mod error;
+pub mod http;
 mod options;
 mod registry;
 pub mod text;

@@ -79,6 +79,7 @@ async fn an_unsupported_text_option_fails_without_writing() {
             alerter,
             message,
             retryable,
+            ..
         } => {
             assert_eq!(alerter, "debug");
             assert_eq!(

@@ -1,5 +1,9 @@
 //! Rules, alerts and notifications for the notifier tests.
-#![allow(clippy::unwrap_used, dead_code, unreachable_pub)] // fixtures; each test uses a part
+#![allow(clippy::unwrap_used, dead_code, unreachable_pub, unused_imports)] // fixtures; each test uses a part
+
+mod receiver;
+
+pub use receiver::{Receiver, Recorded, Reply};
 
 use std::path::Path;
 
