@@ -245,3 +245,18 @@ fn follow_mode_picks_up_appended_lines_and_a_restart_does_not_alert_them_again()
     let (_, stderr) = terminate(daemon);
     assert!(!stderr.contains("1 alerted"), "{stderr}");
 }
+
+#[test]
+fn the_daemon_with_end_stops_after_the_cycle_that_reaches_it() {
+    let dir = workdir();
+    let output = AssertCommand::cargo_bin("alert")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "--end", "NOW"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("rule 'server-errors'"), "{stderr}");
+}

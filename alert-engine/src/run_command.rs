@@ -196,7 +196,8 @@ pub fn cycle_interval(global: &GlobalConfig) -> Duration {
 /// How often the daemon looks for due rules and due deliveries.
 const TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Runs the engine until `shutdown` completes: every tick, the rules whose `run_every` has
+/// Runs the engine until `shutdown` completes (or, with `--end`, until the next cycle would
+/// start past it): every tick, the rules whose `run_every` has
 /// passed run, due aggregates are released and the outbox is delivered. A run in flight
 /// finishes before the loop stops; undelivered outbox rows stay for the next start.
 /// `clock` reads the time (the wall clock in production).
@@ -272,6 +273,12 @@ pub async fn run_daemon(
             files
                 .checkpoint_processed(engine.oldest_needed(), store.as_ref())
                 .await?;
+        }
+        // With --end, stop once the next cycle would start past it (ElastAlert2's --end).
+        if let Some(end) = options.end
+            && clock().plus(global.run_every) > end
+        {
+            return Ok(());
         }
         tokio::select! {
             () = &mut shutdown => return Ok(()),
