@@ -60,6 +60,7 @@ pub mod source;
 pub mod store;
 pub mod test_rule;
 mod top_counts;
+pub mod validate;
 
 pub use channel_notifier::{ChannelNotifier, ReceivedAlert};
 pub use disk_files::{DiskFiles, process_env};

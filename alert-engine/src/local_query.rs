@@ -100,13 +100,25 @@ impl LocalQuery {
         match self.kind {
             QueryKind::Documents => {
                 self.num_hits += hits.len() as u64;
-                let fresh: Vec<Event> = hits
+                let fresh: Vec<bool> = hits
                     .iter()
-                    .filter(|e| self.seen_ids.insert(document_id(e)))
-                    .cloned()
+                    .map(|e| self.seen_ids.insert(document_id(e)))
                     .collect();
-                if !fresh.is_empty() {
-                    rule_type.add_data(&fresh);
+                if fresh.iter().all(|f| *f) {
+                    // The usual case: nothing repeated, so the hits go in without a copy.
+                    if !hits.is_empty() {
+                        rule_type.add_data(hits);
+                    }
+                } else {
+                    let kept: Vec<Event> = hits
+                        .iter()
+                        .zip(&fresh)
+                        .filter(|(_, f)| **f)
+                        .map(|(e, _)| e.clone())
+                        .collect();
+                    if !kept.is_empty() {
+                        rule_type.add_data(&kept);
+                    }
                 }
             }
             QueryKind::Counts => {

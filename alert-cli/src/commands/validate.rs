@@ -1,10 +1,11 @@
 //! `alert validate [--config CONFIG] [RULE...]`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use alert_core::config::{ConfigDefaults, GlobalConfig, Rule, load_rule_file, load_rules_folder};
-use alert_core::filter::Filter;
+use alert_core::port::Notifier;
+use alert_engine::validate::check_rule;
 use alert_engine::{DiskFiles, process_env};
 use clap::Args;
 
@@ -44,7 +45,10 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut errors = 0;
     let mut disabled = Vec::new();
     for (path, outcome) in outcomes {
-        match outcome.and_then(|rule| check_locally(&global, rule)) {
+        let checked = outcome
+            .map_err(anyhow::Error::from)
+            .and_then(|rule| check_locally(&global, rule));
+        match checked {
             Ok(rule) => {
                 for warning in &rule.warnings {
                     println!("WARN  {warning}");
@@ -70,14 +74,15 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// With no cluster configured the filters run in process, so they must compile locally.
-fn check_locally(global: &GlobalConfig, rule: Rule) -> alert_core::Result<Rule> {
-    if global.raw.contains_key("source") || !global.raw.contains_key("es_host") {
-        Filter::compile(
-            &rule.filter,
-            alert_core::time::Timestamp::from_chrono(&chrono_now()),
-        )
-        .map_err(|e| e.in_file(Path::new(&rule.file), "filter"))?;
-    }
+/// The checks `alert run` would make when building the rule.
+fn check_locally(global: &GlobalConfig, rule: Rule) -> anyhow::Result<Rule> {
+    let now = alert_core::time::Timestamp::from_chrono(&chrono_now());
+    check_rule(global, &rule, &DiskFiles, &notifier_for, now)?;
     Ok(rule)
+}
+
+fn notifier_for(name: &str) -> alert_engine::Result<std::sync::Arc<dyn Notifier>> {
+    alert_notify::notifier_for(name)
+        .map(std::sync::Arc::from)
+        .map_err(|e| alert_engine::Error::Notifier(e.to_string()))
 }

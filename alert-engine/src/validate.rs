@@ -1,0 +1,39 @@
+//! `alert validate`: everything that can be checked about a loaded rule without running it —
+//! the rule type's options, filters that run in process, the aggregation schedule,
+//! `limit_execution`, and that every alerter has a notifier.
+
+use alert_core::alert::AggregationPolicy;
+use alert_core::config::{ConfigFiles, GlobalConfig, Rule};
+use alert_core::filter::Filter;
+use alert_core::rules::{build_with_files, list_query_filter};
+use alert_core::schedule::ExecutionLimit;
+use alert_core::time::Timestamp;
+
+use crate::run_command::NotifierFactory;
+use crate::{Error, Result};
+
+/// Checks a loaded rule as `alert run` would build it; the first problem is the error.
+pub fn check_rule(
+    global: &GlobalConfig,
+    rule: &Rule,
+    files: &dyn ConfigFiles,
+    notifier_for: NotifierFactory<'_>,
+    now: Timestamp,
+) -> Result<()> {
+    build_with_files(rule, files)?;
+    AggregationPolicy::of(rule)?;
+    ExecutionLimit::of(rule)?;
+    // With no cluster configured the filters run in process, so they must compile locally.
+    if global.raw.contains_key("source") || !global.raw.contains_key("es_host") {
+        let mut filters = rule.filter.clone();
+        filters.extend(list_query_filter(rule, files)?);
+        Filter::compile(&filters, now).map_err(|e| e.in_file(&rule.file, "filter"))?;
+    }
+    for alerter in &rule.alerters {
+        notifier_for(&alerter.name).map_err(|e| Error::Config {
+            path: rule.file.clone(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
