@@ -22,6 +22,7 @@ pub mod rules;
 pub mod run_window;
 pub mod schedule;
 pub mod secret;
+pub mod template;
 pub mod time;
 pub mod yaml;
 

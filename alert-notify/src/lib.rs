@@ -17,9 +17,12 @@ mod command;
 mod debug;
 mod error;
 pub mod http;
+mod ms_power_automate;
+mod ms_teams;
 mod options;
 mod registry;
 pub mod text;
+pub mod title;
 
 #[cfg(test)]
 mod test_support;
@@ -27,5 +30,7 @@ mod test_support;
 pub use command::CommandNotifier;
 pub use debug::DebugNotifier;
 pub use error::{Error, Result};
+pub use ms_power_automate::MsPowerAutomateNotifier;
+pub use ms_teams::MsTeamsNotifier;
 pub use options::AlerterOptions;
 pub use registry::notifier_for;

@@ -13,6 +13,8 @@ pub fn notifier_for(name: &str) -> Result<Box<dyn Notifier>> {
     match name {
         "debug" => Ok(Box::new(DebugNotifier::new())),
         "command" => Ok(Box::new(CommandNotifier::new())),
+        "ms_teams" => Ok(Box::new(crate::MsTeamsNotifier::new())),
+        "ms_power_automate" => Ok(Box::new(crate::MsPowerAutomateNotifier::new())),
         other if SHIPPED_ALERTERS.contains(&other) => {
             Err(Error::AlerterNotImplemented(other.to_string()))
         }

@@ -66,6 +66,10 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("ms_teams_opensearch_discover_title", OptionKind::String),
     ("ms_teams_ca_certs", OptionKind::Any),
     ("ms_teams_ignore_ssl_errors", OptionKind::Boolean),
+    // alert's own: seconds before a Teams / Power Automate request times out (ElastAlert2 has
+    // no timeout for either).
+    ("ms_teams_timeout", OptionKind::Number),
+    ("ms_power_automate_timeout", OptionKind::Number),
     // Read by ElastAlert2's new_term code (the end of its baseline), undocumented.
     ("start_date", OptionKind::String),
 ];

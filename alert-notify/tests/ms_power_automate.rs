@@ -1,0 +1,149 @@
+//! `ms_power_automate` against a real HTTP receiver: the Adaptive Card message, URLs from a
+//! match field, and how failures reach the outbox.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use alert_notify::notifier_for;
+use common::{Receiver, Recorded, Reply, alert, notification, rule};
+use serde_json::json;
+
+async fn send(
+    yaml: &str,
+    body: serde_json::Value,
+    replies: Vec<Reply>,
+) -> (alert_core::Result<()>, Vec<Recorded>, Receiver) {
+    let receiver = Receiver::start(replies);
+    let url = receiver.url("/workflows/abc?sig=s3cret");
+    let r = rule(&format!(
+        "alert: ms_power_automate\nms_power_automate_webhook_url: \"{url}\"\n{yaml}"
+    ));
+    let a = alert(&[body]);
+    let outcome = notifier_for("ms_power_automate")
+        .unwrap()
+        .send(&notification(&r, &a))
+        .await;
+    let requests = receiver.requests();
+    (outcome, requests, receiver)
+}
+
+#[tokio::test]
+async fn posts_the_adaptive_card() {
+    let (outcome, requests, _) = send(
+        "alert_subject: \"Login failures on {}\"\nalert_subject_args: [host]\n\
+         ms_power_automate_kibana_discover_attach_url: true\n\
+         ms_power_automate_teams_card_width_full: true\n",
+        json!({"host": "web-1", "kibana_discover_url": "http://kibana/#/discover"}),
+        vec![Reply::ok()],
+    )
+    .await;
+    outcome.unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        ("POST", "/workflows/abc?sig=s3cret")
+    );
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    let text = "r\n\nhost: web-1\nkibana_discover_url: http://kibana/#/discover\n";
+    assert_eq!(
+        request.json(),
+        json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {"type": "TextBlock", "text": "Login failures on web-1", "weight": "Bolder", "wrap": true, "size": "large"},
+                        {"type": "TextBlock", "text": text, "spacing": "Large", "wrap": true},
+                    ],
+                    "actions": [{
+                        "type": "Action.OpenUrl", "title": "Discover in Kibana",
+                        "url": "http://kibana/#/discover", "style": "default",
+                    }],
+                    "msteams": {"width": "Full"},
+                },
+            }],
+        })
+    );
+}
+
+#[tokio::test]
+async fn urls_from_a_match_field_replace_the_configured_one() {
+    let receiver = Receiver::start(vec![Reply::ok(), Reply::ok()]);
+    let field = format!("{},{}", receiver.url("/one"), receiver.url("/two"));
+    let (outcome, configured, _) = send(
+        "ms_power_automate_webhook_url_from_field: team.hooks\n",
+        json!({"team": {"hooks": field}}),
+        vec![],
+    )
+    .await;
+    outcome.unwrap();
+    assert!(configured.is_empty(), "the configured URL is not used");
+    let mut paths: Vec<String> = receiver.requests().into_iter().map(|r| r.path).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/one", "/two"]);
+}
+
+#[tokio::test]
+async fn failures_say_whether_the_outbox_should_retry() {
+    let cases = [
+        (Reply::status(503), true, None),
+        (Reply::status(404), false, None),
+        (
+            Reply::Status(
+                429,
+                vec![("Retry-After".into(), "12".into())],
+                String::new(),
+            ),
+            true,
+            Some(12),
+        ),
+    ];
+    for (reply, expected_retryable, expected_after) in cases {
+        let (outcome, requests, _) = send("", json!({"host": "web-1"}), vec![reply.clone()]).await;
+        assert_eq!(requests.len(), 1);
+        match outcome.unwrap_err() {
+            alert_core::Error::Notify {
+                alerter,
+                message,
+                retryable,
+                retry_after,
+            } => {
+                assert_eq!(alerter, "ms_power_automate");
+                assert_eq!(retryable, expected_retryable, "{reply:?}: {message}");
+                assert_eq!(retry_after.map(|d| d.as_secs_f64() as u64), expected_after);
+                assert!(
+                    message.starts_with("error posting to Power Automate: "),
+                    "{message}"
+                );
+                assert!(!message.contains("s3cret"), "{message}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_times_out_and_is_retried() {
+    let (outcome, _, _) = send(
+        "ms_power_automate_timeout: 0.3\n",
+        json!({"host": "web-1"}),
+        vec![Reply::Hang(Duration::from_secs(5))],
+    )
+    .await;
+    match outcome.unwrap_err() {
+        alert_core::Error::Notify {
+            retryable, message, ..
+        } => {
+            assert!(retryable);
+            assert!(message.contains("timed out"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+}
