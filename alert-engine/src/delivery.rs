@@ -8,6 +8,7 @@ use std::sync::Arc;
 use alert_core::alert::{DeliveryOutcome, ErrorRecord, OutboxItem};
 use alert_core::config::Rule;
 use alert_core::port::{Notification, Notifier, StateStore};
+use alert_core::template::add_discover_urls;
 use alert_core::time::{Duration, Timestamp};
 
 use crate::Result;
@@ -135,10 +136,15 @@ async fn attempt(
     }
     let notifier = notifiers.get(&item.alerter)?;
     let key = item.idempotency_key();
+    // Discover links go on the alert's first match at send time, as ElastAlert2's send_alert.
+    let mut alert = item.alert.clone();
+    for warning in add_discover_urls(rule, &mut alert.matches) {
+        tracing::warn!(rule = %rule.name, "{warning}");
+    }
     let notification = Notification {
         rule,
         alerter,
-        alert: &item.alert,
+        alert: &alert,
         idempotency_key: &key,
         attempt: item.attempts,
     };

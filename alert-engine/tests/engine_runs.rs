@@ -366,3 +366,29 @@ async fn limit_execution_holds_a_rule_until_its_window_opens() {
     assert!(opened.runs[0].1.clone().unwrap().range.is_some());
     assert_eq!(values(&drain(&mut s.alerts), "n"), [json!(1)]);
 }
+
+#[tokio::test]
+async fn the_first_match_of_a_sent_alert_carries_its_kibana_discover_link() {
+    let store: Arc<dyn StateStore> = Arc::new(alert_engine::MemoryStore::new());
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let mut s = engine(
+        rule(
+            "type: any\nrealert: {minutes: 0}\ngenerate_kibana_discover_url: true\nkibana_discover_app_url: http://kibana:5601/#/discover\nkibana_discover_version: '8.3'\nkibana_discover_index_pattern_id: logs-*\n",
+        ),
+        backend.clone(),
+        store,
+    );
+    backend.push(vec![doc("00:00:10", json!({"n": 1}))]);
+    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    let received = drain(&mut s.alerts);
+    let url = received[0].alert.matches[0].body["kibana_discover_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        url.starts_with("http://kibana:5601/#/discover?_g="),
+        "{url}"
+    );
+    // The default window: 10 minutes either side of the match.
+    assert!(url.contains("from%3A%272025-12-31T23%3A50%3A10Z%27%2Cto%3A%272026-01-01T00%3A10%3A10Z%27"), "{url}");
+}
