@@ -390,5 +390,8 @@ async fn the_first_match_of_a_sent_alert_carries_its_kibana_discover_link() {
         "{url}"
     );
     // The default window: 10 minutes either side of the match.
-    assert!(url.contains("from%3A%272025-12-31T23%3A50%3A10Z%27%2Cto%3A%272026-01-01T00%3A10%3A10Z%27"), "{url}");
+    assert!(
+        url.contains("from%3A%272025-12-31T23%3A50%3A10Z%27%2Cto%3A%272026-01-01T00%3A10%3A10Z%27"),
+        "{url}"
+    );
 }

@@ -8,19 +8,23 @@
 //! use alert_notify::notifier_for;
 //! assert_eq!(notifier_for("debug").unwrap().name(), "debug");
 //! assert_eq!(
-//!     notifier_for("slack").err().unwrap().to_string(),
-//!     "alerter 'slack' is not implemented yet"
+//!     notifier_for("stdout").err().unwrap().to_string(),
+//!     "alerter 'stdout' is not implemented yet"
 //! );
 //! ```
 
+mod chat;
 mod command;
 mod debug;
+mod discord;
 mod error;
 pub mod http;
 mod ms_power_automate;
 mod ms_teams;
 mod options;
 mod registry;
+mod slack;
+mod telegram;
 pub mod text;
 pub mod title;
 
@@ -29,8 +33,11 @@ mod test_support;
 
 pub use command::CommandNotifier;
 pub use debug::DebugNotifier;
+pub use discord::DiscordNotifier;
 pub use error::{Error, Result};
 pub use ms_power_automate::MsPowerAutomateNotifier;
 pub use ms_teams::MsTeamsNotifier;
 pub use options::AlerterOptions;
 pub use registry::notifier_for;
+pub use slack::SlackNotifier;
+pub use telegram::TelegramNotifier;

@@ -15,6 +15,9 @@ pub fn notifier_for(name: &str) -> Result<Box<dyn Notifier>> {
         "command" => Ok(Box::new(CommandNotifier::new())),
         "ms_teams" => Ok(Box::new(crate::MsTeamsNotifier::new())),
         "ms_power_automate" => Ok(Box::new(crate::MsPowerAutomateNotifier::new())),
+        "slack" => Ok(Box::new(crate::SlackNotifier::new())),
+        "discord" => Ok(Box::new(crate::DiscordNotifier::new())),
+        "telegram" => Ok(Box::new(crate::TelegramNotifier::new())),
         other if SHIPPED_ALERTERS.contains(&other) => {
             Err(Error::AlerterNotImplemented(other.to_string()))
         }

@@ -70,6 +70,14 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     // no timeout for either).
     ("ms_teams_timeout", OptionKind::Number),
     ("ms_power_automate_timeout", OptionKind::Number),
+    // alert's own: timeout and TLS options of the Discord and Telegram notifiers (ElastAlert2
+    // has none for either).
+    ("discord_timeout", OptionKind::Number),
+    ("discord_ca_certs", OptionKind::Any),
+    ("discord_ignore_ssl_errors", OptionKind::Boolean),
+    ("telegram_timeout", OptionKind::Number),
+    ("telegram_ca_certs", OptionKind::Any),
+    ("telegram_ignore_ssl_errors", OptionKind::Boolean),
     // Read by ElastAlert2's new_term code (the end of its baseline), undocumented.
     ("start_date", OptionKind::String),
 ];
