@@ -5,7 +5,7 @@
 //! Supported kinds: `terms`, `date_histogram`, `filters`, `filter` (bucket aggregations, with
 //! nested `aggs`) and `avg`, `min`, `max`, `sum`, `value_count`, `cardinality`, `percentiles`
 //! (metrics). Anything else — or a `script` — is an
-//! [`Error::UnsupportedFilter`](crate::Error::UnsupportedFilter) naming it, raised when the
+//! [`crate::Error::UnsupportedFilter`] naming it, raised when the
 //! body is compiled, never a silently wrong answer. Differences from a real cluster, which has
 //! a mapping where we only have documents:
 //!

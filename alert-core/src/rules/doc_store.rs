@@ -8,7 +8,7 @@ use crate::rules::window::{EntrySource, WindowEntry};
 
 /// Documents kept beyond the `add_data` call that brought them, addressed by handle.
 ///
-/// A document is kept as one compact byte string (see [`encode`]): one allocation instead of a
+/// A document is kept as one compact byte string (see `encode`): one allocation instead of a
 /// tree of them, several times cheaper to keep and drop than a cloned `Value` or JSON text
 /// (no escaping), and decoded losslessly (key order and number kinds included) only when it
 /// becomes a match.
