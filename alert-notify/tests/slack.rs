@@ -34,7 +34,7 @@ slack_author_icon: http://ai
 slack_msg_pretext: P
 slack_alert_fields:
 - {title: User, value: user.name, short: false}
-- {title: 'N', value: 'n'}  # quoted: unlike PyYAML, our reader takes a bare n as false
+- {title: N, value: n}
 slack_attach_kibana_discover_url: true
 slack_attach_opensearch_discover_url: true
 alert_subject: 'Login {} x{}'

@@ -3,6 +3,8 @@
 //! ElastAlert2 reads YAML with PyYAML (YAML 1.1) after `os.path.expandvars` on the raw text.
 //! So: `yes`/`on`/`NO` are booleans, `<<` merge keys merge, the last duplicate key wins, `0755`
 //! is octal, and `$VAR` / `${VAR}` are replaced before parsing (unknown variables stay as written).
+//! Plain scalars are typed as PyYAML types them (`n` and `0123456789` are strings, `1:20` is 80;
+//! see [`pyyaml_scalars`](self) in the source), `serde-saphyr` does the rest.
 
 use std::path::Path;
 
@@ -10,6 +12,8 @@ use serde_json::Value;
 use serde_saphyr::{DuplicateKeyPolicy, MergeKeyPolicy, Options};
 
 use crate::{Error, Result};
+
+mod pyyaml_scalars;
 
 /// Parses YAML text into a JSON value, after environment expansion through `env`.
 ///
@@ -31,7 +35,8 @@ pub fn parse(text: &str, file: &Path, env: &dyn Fn(&str) -> Option<String>) -> R
     options.duplicate_keys = DuplicateKeyPolicy::LastWins;
     options.merge_keys = MergeKeyPolicy::Merge;
     options.legacy_octal_numbers = true;
-    serde_saphyr::from_str_with_options::<Value>(&expanded, options).map_err(|e| {
+    let aligned = pyyaml_scalars::align_with_pyyaml(&expanded);
+    serde_saphyr::from_str_with_options::<Value>(&aligned, options).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line() as usize, l.column() as usize))
@@ -104,6 +109,17 @@ mod tests {
         assert_eq!(
             v,
             json!({"a": true, "b": true, "c": false, "d": false, "e": true, "f": "yes"})
+        );
+    }
+
+    #[test]
+    fn plain_scalars_are_typed_as_pyyaml_types_them() {
+        let v =
+            load("a: n\nb: N\nc: 1:20\nd: 0123456789\ne: 1e3\nf: 0755\ng: 1_000\ny: [y, 'n']\n");
+        assert_eq!(
+            v,
+            json!({"a": "n", "b": "N", "c": 80, "d": "0123456789", "e": "1e3", "f": 493,
+                   "g": 1000, "y": ["y", "n"]})
         );
     }
 
