@@ -124,6 +124,16 @@ pub enum Error {
     /// The state store failed; nothing of the failed operation was written.
     #[error("state store: {0}")]
     Store(String),
+    /// A Mustache template that does not parse; line and column are 1-based.
+    #[error("mustache template {line}:{column}: {message}")]
+    MustacheSyntax {
+        /// 1-based line of the tag at fault.
+        line: usize,
+        /// 1-based column (in characters) of the tag at fault.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A notifier failed to deliver.
     #[error("alerter '{alerter}': {message}")]
     Notify {

@@ -4,6 +4,7 @@
 
 mod discover;
 mod filters;
+pub mod mustache;
 mod rison;
 mod url;
 
