@@ -134,6 +134,21 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An alerter option whose value cannot be used to build the alert text (a bad shape, a
+    /// template Python would refuse, a missing field).
+    #[error("option '{option}': {message}")]
+    AlerterOption {
+        /// The option.
+        option: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An alert text feature ElastAlert2 has that is not rendered yet.
+    #[error("{0} is not supported yet")]
+    NotSupportedYet(String),
+    /// An alert without matches (a title or text needs at least one).
+    #[error("the alert has no matches")]
+    NoMatches,
     /// A notifier failed to deliver.
     #[error("alerter '{alerter}': {message}")]
     Notify {

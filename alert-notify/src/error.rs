@@ -112,5 +112,22 @@ impl Error {
     }
 }
 
+impl From<alert_core::Error> for Error {
+    /// The alert text's errors (from [`alert_core::template`]) as this crate's.
+    fn from(error: alert_core::Error) -> Self {
+        match error {
+            alert_core::Error::AlerterOption { option, message } => {
+                Error::InvalidOption { option, message }
+            }
+            alert_core::Error::NotSupportedYet(what) => Error::NotSupportedYet(what),
+            alert_core::Error::NoMatches => Error::NoMatches,
+            other => Error::InvalidOption {
+                option: "alert".into(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

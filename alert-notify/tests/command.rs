@@ -180,10 +180,11 @@ async fn bad_configuration_fails_for_good_without_running_anything() {
         ),
         (
             format!(
-                "command: [/bin/sh, '{}']\npipe_alert_text: true\nalert_text_type: alert_text_jinja\n",
+                "command: [/bin/sh, '{}']\npipe_alert_text: true\nalert_text_type: alert_text_everything\n",
                 script.display()
             ),
-            "alert_text_type: alert_text_jinja is not supported yet",
+            "option 'alert_text_type': 'alert_text_everything' is none of alert_text_only, \
+             alert_text_jinja, exclude_fields, aggregation_summary_only",
         ),
     ];
     for (yaml, expected) in cases {
