@@ -5,5 +5,7 @@
 //! pretend to talk to a cluster.
 
 mod error;
+pub mod query;
+pub mod response;
 
 pub use error::{Error, Result};
