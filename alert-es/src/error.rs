@@ -36,7 +36,161 @@ pub enum Error {
         /// The top-level fields the hit has.
         available: Vec<String>,
     },
+
+    /// A connection option whose value cannot be used.
+    #[error("invalid {option}: {message}")]
+    InvalidOption {
+        /// The option (or environment variable) at fault.
+        option: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// A required connection option is absent.
+    #[error("{option} is required: {message}")]
+    MissingOption {
+        /// The option.
+        option: String,
+        /// Why it is needed.
+        message: String,
+    },
+
+    /// A file named by an option cannot be read.
+    #[error("cannot read the {option} file {path}: {source}")]
+    ReadFile {
+        /// The option naming the file (`ca_certs`, `client_cert`, `client_key`).
+        option: String,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The HTTP client cannot be built from the settings.
+    #[error("cannot build the HTTP client: {message}")]
+    HttpClient {
+        /// reqwest's message with its causes.
+        message: String,
+    },
+
+    /// A request got no answer from a node.
+    #[error("{kind} {node} ({request}): {detail}")]
+    Transport {
+        /// The node (`scheme://host:port`).
+        node: String,
+        /// Method and path (`GET /logs/_search`).
+        request: String,
+        /// Connect, timeout or other failure.
+        kind: TransportFailure,
+        /// The cause with its chain (refused, certificate problem, ...).
+        detail: String,
+    },
+
+    /// The cluster answered with an error status.
+    #[error(
+        "{request} on {node} failed with HTTP {status}{}",
+        status_detail(error_type, reason)
+    )]
+    Status {
+        /// The node that answered.
+        node: String,
+        /// Method and path (`GET /logs/_search`).
+        request: String,
+        /// HTTP status.
+        status: u16,
+        /// Elasticsearch's `error.type` (`index_not_found_exception`, ...).
+        error_type: Option<String>,
+        /// Elasticsearch's `error.reason`.
+        reason: Option<String>,
+    },
+
+    /// Every allowed attempt failed; `last` says how the last one did.
+    #[error("gave up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: Box<Error>,
+    },
+
+    /// The cluster's answer is not what the request expects.
+    #[error("unexpected answer from {node}: {message}")]
+    InvalidResponse {
+        /// The node that answered.
+        node: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// The server is a version this crate does not speak.
+    #[error(
+        "unsupported {distribution} version {number}: alert supports Elasticsearch 7, 8 and 9 \
+         and OpenSearch 1, 2 and 3"
+    )]
+    UnsupportedVersion {
+        /// `Elasticsearch` or `OpenSearch`.
+        distribution: &'static str,
+        /// The reported version number.
+        number: String,
+    },
 }
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How a request failed to get an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// The connection (TCP or TLS) could not be made: the request never reached the node.
+    Connect,
+    /// No answer within `es_conn_timeout`.
+    Timeout,
+    /// The connection broke during the exchange.
+    Other,
+}
+
+impl std::fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportFailure::Connect => "cannot connect to",
+            TransportFailure::Timeout => "timed out waiting for",
+            TransportFailure::Other => "lost the connection to",
+        })
+    }
+}
+
+impl Error {
+    /// The HTTP status of a cluster's error answer (also behind retries).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            Error::RetriesExhausted { last, .. } => last.status(),
+            _ => None,
+        }
+    }
+
+    /// Elasticsearch's `error.type` of a cluster's error answer.
+    pub fn es_error_type(&self) -> Option<&str> {
+        match self {
+            Error::Status { error_type, .. } => error_type.as_deref(),
+            Error::RetriesExhausted { last, .. } => last.es_error_type(),
+            _ => None,
+        }
+    }
+
+    /// Whether the cluster said the index (or document) does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+}
+
+/// `": type: reason"`, `": reason"` or nothing.
+fn status_detail(error_type: &Option<String>, reason: &Option<String>) -> String {
+    match (error_type, reason) {
+        (Some(t), Some(r)) => format!(": {t}: {r}"),
+        (Some(t), None) => format!(": {t}"),
+        (None, Some(r)) => format!(": {r}"),
+        (None, None) => String::new(),
+    }
+}

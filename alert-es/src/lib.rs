@@ -4,6 +4,7 @@
 //! This crate is being built; today it holds only its error type, so nothing can silently
 //! pretend to talk to a cluster.
 
+pub mod client;
 mod error;
 pub mod query;
 pub mod response;

@@ -1,0 +1,26 @@
+//! The HTTP client for Elasticsearch and OpenSearch: connection settings read as ElastAlert2
+//! reads them, authentication, TLS, failover over the nodes, back-off on `429`/`503`, and
+//! version detection.
+//!
+//! Hand-written on reqwest (rustls on aws-lc-rs) rather than an official client: the
+//! Elasticsearch crate has no stable release and neither has retries or dead-node handling.
+
+mod auth;
+mod config;
+mod hosts;
+mod options;
+mod pool;
+mod request;
+mod retry;
+mod tls;
+mod transport;
+mod version;
+
+pub use crate::error::TransportFailure;
+pub use auth::Credentials;
+pub use config::{ConnectionConfig, DEFAULT_TIMEOUT, GetBodyAs, TlsSettings};
+pub use hosts::{NodeAddress, Scheme};
+pub use request::{Body, EsRequest, EsResponse};
+pub use retry::RetryPolicy;
+pub use transport::EsClient;
+pub use version::{ClusterInfo, ClusterVersion, MappingSet};

@@ -1,0 +1,333 @@
+//! [`EsClient`]: sends [`EsRequest`]s to the cluster with failover, back-off and retries.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+
+use super::auth::Credentials;
+use super::config::{ConnectionConfig, GetBodyAs};
+use super::options::invalid;
+use super::pool::NodePool;
+use super::request::{Body, ErrorDetail, EsRequest, EsResponse};
+use super::retry::{RetryPolicy, parse_retry_after};
+use super::tls::{error_chain, http_client};
+use super::version::ClusterInfo;
+use crate::error::TransportFailure;
+use crate::{Error, Result};
+
+/// An HTTP client for one Elasticsearch or OpenSearch cluster.
+///
+/// Nodes are used in turn. A node that cannot be reached is put on back-off and the request
+/// goes to the next one (a request that may have reached the node is sent again only when it
+/// is [idempotent](EsRequest::idempotent)); `429` and `503` answers are retried after
+/// `Retry-After` or an exponential back-off; all within [`RetryPolicy`]'s bounds.
+///
+/// ```no_run
+/// # async fn demo() -> alert_es::Result<()> {
+/// use alert_es::client::{ConnectionConfig, EsClient, EsRequest};
+/// let options = serde_json::json!({"es_host": "localhost", "es_port": 9200});
+/// let config = ConnectionConfig::from_options(options.as_object().unwrap(), &|name| std::env::var(name).ok())?;
+/// let client = EsClient::new(&config)?;
+/// let info = client.cluster_info().await?;
+/// let count: serde_json::Value = client.send(&EsRequest::post("/logs-*/_count").read_only()).await?.json()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct EsClient {
+    http: reqwest::Client,
+    nodes: Vec<Node>,
+    pool: NodePool,
+    credentials: Credentials,
+    authorization: Option<HeaderValue>,
+    get_body_as: GetBodyAs,
+    retry: RetryPolicy,
+    version_override: Option<String>,
+}
+
+/// One node: its label for messages and the URL requests start from.
+#[derive(Debug)]
+struct Node {
+    label: String,
+    base: String,
+}
+
+/// How one attempt ended.
+enum Attempt {
+    /// A 2xx answer.
+    Done(EsResponse),
+    /// An answer that retrying will not change.
+    Failed(Error),
+    /// 429 or 503: try again later.
+    Busy {
+        error: Error,
+        retry_after: Option<Duration>,
+        unavailable: bool,
+    },
+    /// No answer; `reached` when the request may have arrived.
+    Unreachable { error: Error, reached: bool },
+}
+
+impl EsClient {
+    /// A client for `config`, with the default [`RetryPolicy`].
+    pub fn new(config: &ConnectionConfig) -> Result<Self> {
+        if let Credentials::AwsSigV4 { .. } = config.credentials {
+            return Err(Error::NotImplemented(
+                "AWS SigV4 request signing (aws_region)",
+            ));
+        }
+        let nodes = config
+            .nodes
+            .iter()
+            .map(|node| {
+                let base = node.base_url(&config.url_prefix);
+                Url::parse(&base).map_err(|e| {
+                    invalid("es_hosts", format!("'{base}' is not a valid URL: {e}"))
+                })?;
+                Ok(Node {
+                    label: node.to_string(),
+                    base,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if nodes.is_empty() {
+            return Err(invalid("es_hosts", "names no node"));
+        }
+        Ok(EsClient {
+            http: http_client(config)?,
+            pool: NodePool::new(nodes.len()),
+            nodes,
+            authorization: config.credentials.authorization_header()?,
+            credentials: config.credentials.clone(),
+            get_body_as: config.send_get_body_as,
+            retry: RetryPolicy::default(),
+            version_override: config.version_override.clone(),
+        })
+    }
+
+    /// Replaces the retry bounds.
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The nodes, as `scheme://host:port`, in round-robin order.
+    pub fn nodes(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().map(|n| n.label.as_str())
+    }
+
+    /// Sends a request; `Ok` only for a 2xx answer.
+    pub async fn send(&self, request: &EsRequest) -> Result<EsResponse> {
+        let mut retries = 0u32;
+        loop {
+            let (index, alive) = self.pool.select(Instant::now());
+            if !alive && retries > 0 {
+                tokio::time::sleep(self.retry.backoff(retries - 1)).await;
+            }
+            let error = match self.attempt(&self.nodes[index], request).await {
+                Attempt::Done(response) => {
+                    self.pool.mark_alive(index);
+                    return Ok(response);
+                }
+                Attempt::Failed(error) => {
+                    self.pool.mark_alive(index);
+                    return Err(error);
+                }
+                Attempt::Busy {
+                    error,
+                    retry_after,
+                    unavailable,
+                } => {
+                    if unavailable {
+                        self.mark_dead(index);
+                    }
+                    if retries >= self.retry.max_retries {
+                        return Err(exhausted(retries, error));
+                    }
+                    let Some(wait) = self.retry.wait_before_retry(retries, retry_after) else {
+                        return Err(error);
+                    };
+                    tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "cluster busy, retrying");
+                    tokio::time::sleep(wait).await;
+                    error
+                }
+                Attempt::Unreachable { error, reached } => {
+                    self.mark_dead(index);
+                    if reached && !request.idempotent {
+                        return Err(error);
+                    }
+                    if retries >= self.retry.max_retries {
+                        return Err(exhausted(retries, error));
+                    }
+                    error
+                }
+            };
+            tracing::debug!(%error, retry = retries + 1, "retrying on the next node");
+            retries += 1;
+        }
+    }
+
+    /// What `GET /` says about the cluster, or the `ES_VERSION` override.
+    pub async fn cluster_info(&self) -> Result<ClusterInfo> {
+        if let Some(number) = &self.version_override {
+            return ClusterInfo::from_override(number);
+        }
+        let response = self.send(&EsRequest::get("/")).await?;
+        let body: serde_json::Value = response.json()?;
+        ClusterInfo::from_root_response(&body).map_err(|error| match error {
+            Error::InvalidResponse { message, .. } => Error::InvalidResponse {
+                node: response.node.clone(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// The credentials in use (for messages: `kind()`).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    fn mark_dead(&self, index: usize) {
+        self.pool.mark_dead(index, Instant::now(), |failures| {
+            self.retry.dead_node_backoff(failures)
+        });
+    }
+
+    async fn attempt(&self, node: &Node, request: &EsRequest) -> Attempt {
+        let builder = match self.build(node, request) {
+            Ok(builder) => builder,
+            Err(error) => return Attempt::Failed(error),
+        };
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => return unreachable(node, request, &e),
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(e) => return unreachable(node, request, &e),
+        };
+        if status.is_success() {
+            return Attempt::Done(EsResponse {
+                status: status.as_u16(),
+                node: node.label.clone(),
+                body,
+            });
+        }
+        let error = status_error(node, request, status, &body);
+        match status {
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Attempt::Busy {
+                error,
+                retry_after,
+                unavailable: status == StatusCode::SERVICE_UNAVAILABLE,
+            },
+            _ => Attempt::Failed(error),
+        }
+    }
+
+    fn build(&self, node: &Node, request: &EsRequest) -> Result<reqwest::RequestBuilder> {
+        let mut url = Url::parse(&format!("{}{}", node.base, request.path))
+            .map_err(|e| invalid("request path", format!("'{}': {e}", request.path)))?;
+        let mut method = request.method.clone();
+        let mut body = request.body.as_ref();
+        let mut query = request.query.clone();
+        if method == Method::GET && body.is_some() {
+            match self.get_body_as {
+                GetBodyAs::Get => {}
+                GetBodyAs::Post => method = Method::POST,
+                GetBodyAs::Source => {
+                    if let Some(Body::Json(value)) = body {
+                        query.push(("source".into(), value.to_string()));
+                        query.push(("source_content_type".into(), "application/json".into()));
+                        body = None;
+                    }
+                }
+            }
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.iter());
+        }
+        let mut builder = self.http.request(method, url);
+        builder = match &self.credentials {
+            Credentials::Basic { username, password } => {
+                builder.basic_auth(username, Some(password.expose()))
+            }
+            _ => builder,
+        };
+        if let Some(header) = &self.authorization {
+            builder = builder.header(AUTHORIZATION, header.clone());
+        }
+        Ok(match body {
+            None => builder,
+            Some(Body::Json(value)) => builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(value.to_string()),
+            Some(Body::NdJson(text)) => builder
+                .header(CONTENT_TYPE, "application/x-ndjson")
+                .body(text.clone()),
+        })
+    }
+}
+
+fn unreachable(node: &Node, request: &EsRequest, error: &reqwest::Error) -> Attempt {
+    let kind = if error.is_connect() {
+        TransportFailure::Connect
+    } else if error.is_timeout() {
+        TransportFailure::Timeout
+    } else {
+        TransportFailure::Other
+    };
+    Attempt::Unreachable {
+        error: Error::Transport {
+            node: node.label.clone(),
+            request: format!("{} {}", request.method, request.path),
+            kind,
+            detail: error_chain(error),
+        },
+        reached: kind != TransportFailure::Connect,
+    }
+}
+
+fn status_error(node: &Node, request: &EsRequest, status: StatusCode, body: &[u8]) -> Error {
+    let detail = ErrorDetail::parse(body);
+    Error::Status {
+        node: node.label.clone(),
+        request: format!("{} {}", request.method, request.path),
+        status: status.as_u16(),
+        error_type: detail.error_type,
+        reason: detail.reason,
+    }
+}
+
+fn exhausted(retries: u32, last: Error) -> Error {
+    Error::RetriesExhausted {
+        attempts: retries + 1,
+        last: Box::new(last),
+    }
+}
+
+#[cfg(all(test, feature = "aws"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_credentials_are_refused_until_the_signer_exists() {
+        let options = serde_json::json!({"es_host": "search.eu-west-1.es.amazonaws.com", "es_port": 443, "aws_region": "eu-west-1"});
+        let map = options.as_object().cloned().unwrap_or_default();
+        let config = ConnectionConfig::from_options(&map, &|_| None);
+        let error = config
+            .and_then(|c| EsClient::new(&c))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("AWS SigV4 request signing (aws_region) is not implemented yet")
+        );
+    }
+}
