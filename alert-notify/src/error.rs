@@ -69,6 +69,16 @@ pub enum Error {
         /// The receiver's `Retry-After`.
         retry_after: Option<Duration>,
     },
+    /// An SMTP exchange failed (connect, TLS, login, or the server refused the message).
+    #[error("{message}")]
+    Smtp {
+        /// The server's reply code, when it answered.
+        status: Option<u16>,
+        /// What happened, naming the rule and the server (never the password).
+        message: String,
+        /// Connect errors, timeouts and 4xx replies can be retried; 5xx and TLS failures cannot.
+        retryable: bool,
+    },
     /// Reading or writing failed.
     #[error("{context}: {source}")]
     Io {
@@ -87,6 +97,7 @@ impl Error {
         match self {
             Error::Timeout { .. } | Error::Failed { .. } | Error::Io { .. } => true,
             Error::Http { retryable, .. } => *retryable,
+            Error::Smtp { retryable, .. } => *retryable,
             Error::Spawn { source, .. } => !matches!(
                 source.kind(),
                 std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied

@@ -18,6 +18,7 @@ pub fn notifier_for(name: &str) -> Result<Box<dyn Notifier>> {
         "slack" => Ok(Box::new(crate::SlackNotifier::new())),
         "discord" => Ok(Box::new(crate::DiscordNotifier::new())),
         "telegram" => Ok(Box::new(crate::TelegramNotifier::new())),
+        "email" => Ok(Box::new(crate::EmailNotifier::new())),
         other if SHIPPED_ALERTERS.contains(&other) => {
             Err(Error::AlerterNotImplemented(other.to_string()))
         }

@@ -78,6 +78,11 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("telegram_timeout", OptionKind::Number),
     ("telegram_ca_certs", OptionKind::Any),
     ("telegram_ignore_ssl_errors", OptionKind::Boolean),
+    // alert's own: timeout and certificate checks of the email notifier (ElastAlert2 has no
+    // timeout and checks no SMTP server certificate).
+    ("smtp_timeout", OptionKind::Number),
+    ("smtp_ca_certs", OptionKind::Any),
+    ("smtp_ignore_ssl_errors", OptionKind::Boolean),
     // Read by ElastAlert2's new_term code (the end of its baseline), undocumented.
     ("start_date", OptionKind::String),
 ];
