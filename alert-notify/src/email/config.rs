@@ -11,8 +11,8 @@ use crate::options::{AlerterOptions, truthy};
 use crate::text::python::py_str;
 use crate::{Error, Result};
 
-/// How long one SMTP step (connect, a command, the message) may take unless `smtp_timeout`
-/// says otherwise (ElastAlert2 has no timeout: a silent server hangs its run).
+/// How long the whole SMTP exchange (connect to quit) may take unless `smtp_timeout` says
+/// otherwise (ElastAlert2 has no timeout: a silent server hangs its run).
 pub(crate) const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The `email` alerter's options (ElastAlert2's `EmailAlerter`).
@@ -59,7 +59,7 @@ pub(crate) struct EmailConfig {
 /// How the server's certificate is checked, and how long a step may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TlsSettings {
-    /// Time limit of each SMTP step.
+    /// Time limit of the whole exchange.
     pub(crate) timeout: Duration,
     /// Extra CA bundle (PEM).
     pub(crate) ca_file: Option<PathBuf>,

@@ -30,7 +30,8 @@ use crate::{Error, Result, text, title};
 ///
 /// Unlike ElastAlert2 (Python's `smtplib` checks no certificate), the server's certificate is
 /// verified against the system's roots and `smtp_ca_certs`; `smtp_ignore_ssl_errors: true`
-/// turns that off. Each SMTP step times out after `smtp_timeout` seconds (30 by default).
+/// turns that off. The whole exchange must finish within `smtp_timeout` seconds (30 by
+/// default).
 #[derive(Debug, Clone, Default)]
 pub struct EmailNotifier;
 
