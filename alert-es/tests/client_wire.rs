@@ -465,3 +465,28 @@ async fn a_root_answer_that_is_not_a_cluster_is_a_clear_error() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_busy_node_is_left_for_the_next_one_on_retry() {
+    let busy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&busy)
+        .await;
+    let idle = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(json!({"count": 1})))
+        .mount(&idle)
+        .await;
+    let hosts = [busy.address(), idle.address()].map(|a| format!("127.0.0.1:{}", a.port()));
+    let client = client_with(
+        json!({"es_host": "127.0.0.1", "es_port": 9200, "es_hosts": hosts}),
+        &[],
+    );
+    let response = client.send(&EsRequest::get("/logs/_count")).await;
+    assert_eq!(
+        response.map(|r| r.node).ok(),
+        Some(format!("http://127.0.0.1:{}", idle.address().port()))
+    );
+    assert_eq!(busy.received_requests().await.map(|r| r.len()), Some(1));
+}

@@ -58,14 +58,24 @@ enum Attempt {
     Done(EsResponse),
     /// An answer that retrying will not change.
     Failed(Error),
-    /// 429 or 503: try again later.
+    /// 429 or 503: the node is alive but cannot take the request now.
     Busy {
         error: Error,
         retry_after: Option<Duration>,
-        unavailable: bool,
     },
     /// No answer; `reached` when the request may have arrived.
     Unreachable { error: Error, reached: bool },
+}
+
+/// What to do after an attempt.
+enum Step {
+    /// Give this to the caller.
+    Return(Result<EsResponse>),
+    /// Try again (on the next node), after `wait` if any; `error` is why.
+    Retry {
+        wait: Option<Duration>,
+        error: Error,
+    },
 }
 
 impl EsClient {
@@ -122,47 +132,19 @@ impl EsClient {
         loop {
             let (index, alive) = self.pool.select(Instant::now());
             if !alive && retries > 0 {
+                // Every node failed recently: pause before knocking again.
                 tokio::time::sleep(self.retry.backoff(retries - 1)).await;
             }
-            let error = match self.attempt(&self.nodes[index], request).await {
-                Attempt::Done(response) => {
-                    self.pool.mark_alive(index);
-                    return Ok(response);
-                }
-                Attempt::Failed(error) => {
-                    self.pool.mark_alive(index);
-                    return Err(error);
-                }
-                Attempt::Busy {
-                    error,
-                    retry_after,
-                    unavailable,
-                } => {
-                    if unavailable {
-                        self.mark_dead(index);
+            let attempt = self.attempt(&self.nodes[index], request).await;
+            match self.next_step(attempt, index, retries, request) {
+                Step::Return(result) => return result,
+                Step::Retry { wait, error } => {
+                    tracing::warn!(%error, retry = retries + 1, "retrying");
+                    if let Some(wait) = wait {
+                        tokio::time::sleep(wait).await;
                     }
-                    if retries >= self.retry.max_retries {
-                        return Err(exhausted(retries, error));
-                    }
-                    let Some(wait) = self.retry.wait_before_retry(retries, retry_after) else {
-                        return Err(error);
-                    };
-                    tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "cluster busy, retrying");
-                    tokio::time::sleep(wait).await;
-                    error
                 }
-                Attempt::Unreachable { error, reached } => {
-                    self.mark_dead(index);
-                    if reached && !request.idempotent {
-                        return Err(error);
-                    }
-                    if retries >= self.retry.max_retries {
-                        return Err(exhausted(retries, error));
-                    }
-                    error
-                }
-            };
-            tracing::debug!(%error, retry = retries + 1, "retrying on the next node");
+            }
             retries += 1;
         }
     }
@@ -194,6 +176,42 @@ impl EsClient {
         });
     }
 
+    /// Updates the node's health from an attempt and decides whether to try again.
+    fn next_step(&self, attempt: Attempt, index: usize, retries: u32, request: &EsRequest) -> Step {
+        let out_of_retries = retries >= self.retry.max_retries;
+        match attempt {
+            Attempt::Done(response) => {
+                self.pool.mark_alive(index);
+                Step::Return(Ok(response))
+            }
+            Attempt::Failed(error) => {
+                self.pool.mark_alive(index);
+                Step::Return(Err(error))
+            }
+            Attempt::Busy { error, retry_after } => {
+                self.pool.mark_alive(index);
+                match self.retry.wait_before_retry(retries, retry_after) {
+                    _ if out_of_retries => Step::Return(Err(exhausted(retries, error))),
+                    None => Step::Return(Err(error)),
+                    Some(wait) => Step::Retry {
+                        wait: Some(wait),
+                        error,
+                    },
+                }
+            }
+            Attempt::Unreachable { error, reached } => {
+                self.mark_dead(index);
+                if reached && !request.idempotent {
+                    Step::Return(Err(error))
+                } else if out_of_retries {
+                    Step::Return(Err(exhausted(retries, error)))
+                } else {
+                    Step::Retry { wait: None, error }
+                }
+            }
+        }
+    }
+
     async fn attempt(&self, node: &Node, request: &EsRequest) -> Attempt {
         let builder = match self.build(node, request) {
             Ok(builder) => builder,
@@ -222,11 +240,9 @@ impl EsClient {
         }
         let error = status_error(node, request, status, &body);
         match status {
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Attempt::Busy {
-                error,
-                retry_after,
-                unavailable: status == StatusCode::SERVICE_UNAVAILABLE,
-            },
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                Attempt::Busy { error, retry_after }
+            }
             _ => Attempt::Failed(error),
         }
     }
