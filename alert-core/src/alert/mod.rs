@@ -1,7 +1,9 @@
-//! What rules produce and what becomes of it: matches, alerts and their records, and the pure
-//! policies between them (realert, silences, aggregation).
+//! What rules produce and what becomes of it: matches, alerts and their records, the pure
+//! policies between them (realert, silences, aggregation), and the lifecycle of monitor alerts
+//! ([`lifecycle`]).
 
 mod aggregation;
+pub mod lifecycle;
 mod match_processor;
 mod realert;
 mod record;

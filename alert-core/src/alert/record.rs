@@ -25,6 +25,8 @@ pub enum AlertState {
     Completed,
     /// The run that raised it failed.
     Error,
+    /// Its monitor was deleted, or its trigger removed from the monitor (OpenSearch lifecycle).
+    Deleted,
 }
 
 impl AlertState {
@@ -36,7 +38,19 @@ impl AlertState {
             AlertState::Acknowledged => "ACKNOWLEDGED",
             AlertState::Completed => "COMPLETED",
             AlertState::Error => "ERROR",
+            AlertState::Deleted => "DELETED",
         }
+    }
+
+    /// Whether the alert is still open (not COMPLETED or DELETED).
+    ///
+    /// ```
+    /// use alert_core::alert::AlertState;
+    /// assert!(AlertState::Acknowledged.is_open());
+    /// assert!(!AlertState::Deleted.is_open());
+    /// ```
+    pub fn is_open(self) -> bool {
+        !matches!(self, AlertState::Completed | AlertState::Deleted)
     }
 
     /// Parses [`AlertState::as_str`]'s names.
@@ -53,6 +67,7 @@ impl AlertState {
             AlertState::Acknowledged,
             AlertState::Completed,
             AlertState::Error,
+            AlertState::Deleted,
         ]
         .into_iter()
         .find(|s| s.as_str() == name)
