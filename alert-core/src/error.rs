@@ -161,6 +161,38 @@ pub enum Error {
         /// How long the receiver asked us to wait (`Retry-After` of a 429 or 503).
         retry_after: Option<crate::time::Duration>,
     },
+    /// An OpenSearch Alerting monitor whose JSON cannot be loaded: a field that is unknown, of the
+    /// wrong type or with an unacceptable value, named by its JSON path.
+    #[error("{origin}: {path}: {message}")]
+    Monitor {
+        /// Where the monitor came from: its file, or `request body`.
+        origin: String,
+        /// The JSON path of the field at fault, e.g. `triggers[0].query_level_trigger.severity`.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A trigger condition outside what `alert` can evaluate, found while loading the monitor.
+    #[error("{origin}: monitor '{monitor}', trigger '{trigger}': {message}")]
+    TriggerCondition {
+        /// Where the monitor came from.
+        origin: String,
+        /// The monitor's name.
+        monitor: String,
+        /// The trigger's name.
+        trigger: String,
+        /// What is unsupported or malformed, and what to write instead.
+        message: String,
+    },
+    /// A trigger condition that failed while evaluating one run's results (OpenSearch turns such
+    /// a failure into an error alert).
+    #[error("trigger '{trigger}': {message}")]
+    TriggerRun {
+        /// The trigger's name.
+        trigger: String,
+        /// What failed.
+        message: String,
+    },
 }
 
 impl Error {

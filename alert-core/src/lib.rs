@@ -16,6 +16,7 @@ pub mod config;
 pub mod document;
 mod error;
 pub mod filter;
+pub mod monitor;
 pub mod plan;
 pub mod port;
 pub mod rules;
