@@ -9,13 +9,12 @@ use super::condition::Condition;
 use super::config::{InputConfig, MonitorConfig, MonitorType};
 use super::doc_trigger::DocTriggerExpression;
 use super::painless::Dialect;
-use super::period_query::substitute_period;
+use super::period_query::QueryTemplate;
 use super::schedule::{Period, Schedule};
 use super::trigger_config::{
     BucketLevelTriggerConfig, DocumentLevelTriggerConfig, QueryLevelTriggerConfig, TriggerConfig,
 };
 use super::validate::{check_actions, check_doc_queries};
-use crate::time::Timestamp;
 use crate::{Error, Result};
 
 /// A validated monitor with compiled triggers.
@@ -23,6 +22,7 @@ use crate::{Error, Result};
 pub struct Monitor {
     config: MonitorConfig,
     schedule: Schedule,
+    query: Option<QueryTemplate>,
     triggers: Vec<Trigger>,
 }
 
@@ -112,7 +112,7 @@ impl Monitor {
         }
         let schedule =
             Schedule::from_config(&config.schedule).map_err(|m| invalid("schedule", m))?;
-        check_inputs(&config).map_err(|(path, m)| invalid(&path, m))?;
+        let query = check_inputs(&config).map_err(|(path, m)| invalid(&path, m))?;
         let mut triggers = Vec::with_capacity(config.triggers.len());
         let mut ids: Vec<&str> = Vec::new();
         for (i, trigger) in config.triggers.iter().enumerate() {
@@ -144,6 +144,7 @@ impl Monitor {
         Ok(Monitor {
             config,
             schedule,
+            query,
             triggers,
         })
     }
@@ -171,16 +172,12 @@ impl Monitor {
     /// The search body of its `search` input for a run's period, `{{period_start}}` and
     /// `{{period_end}}` substituted; `None` for other inputs.
     pub fn search_query(&self, period: Period) -> Option<Result<Value>> {
-        let Some(InputConfig::Search(search)) = self.config.inputs.first() else {
-            return None;
-        };
-        Some(
-            substitute_period(&search.query, period).map_err(|message| Error::Monitor {
-                origin: self.config.name.clone(),
-                path: "inputs[0].search.query".into(),
-                message,
-            }),
-        )
+        let query = self.query.as_ref()?;
+        Some(query.render(period).map_err(|message| Error::Monitor {
+            origin: self.config.name.clone(),
+            path: "inputs[0].search.query".into(),
+            message,
+        }))
     }
 }
 
@@ -261,7 +258,7 @@ fn compile_trigger(
 }
 
 /// At most one input, of the kind the monitor type takes; a bucket-level search aggregates.
-fn check_inputs(config: &MonitorConfig) -> Result<(), (String, String)> {
+fn check_inputs(config: &MonitorConfig) -> Result<Option<QueryTemplate>, (String, String)> {
     if config.inputs.len() > 1 {
         return Err((
             "inputs".into(),
@@ -269,7 +266,7 @@ fn check_inputs(config: &MonitorConfig) -> Result<(), (String, String)> {
         ));
     }
     let Some(input) = config.inputs.first() else {
-        return Ok(());
+        return Ok(None);
     };
     let kind = config.monitor_type.as_str();
     match (config.monitor_type, input) {
@@ -290,18 +287,14 @@ fn check_inputs(config: &MonitorConfig) -> Result<(), (String, String)> {
                     "a bucket_level_monitor's query needs an aggregation".into(),
                 ));
             }
-            let epoch = Period {
-                start: Timestamp::default(),
-                end: Timestamp::default(),
-            };
-            substitute_period(&search.query, epoch)
-                .map(|_| ())
+            QueryTemplate::compile(&search.query)
+                .map(Some)
                 .map_err(|m| ("inputs[0].search.query".into(), m))
         }
         (MonitorType::DocLevelMonitor, InputConfig::DocLevelInput(input)) => {
-            check_doc_queries(&input.queries, "inputs[0].doc_level_input.queries")
+            check_doc_queries(&input.queries, "inputs[0].doc_level_input.queries").map(|()| None)
         }
-        (MonitorType::ClusterMetricsMonitor, InputConfig::Uri(_)) => Ok(()),
+        (MonitorType::ClusterMetricsMonitor, InputConfig::Uri(_)) => Ok(None),
         _ => Err((
             "inputs[0]".into(),
             format!("this input kind does not fit a {kind}"),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::time::Timestamp;
 use serde_json::json;
 
 fn load(monitor: &Value) -> Result<Monitor> {
@@ -62,9 +63,9 @@ fn invalid_monitors_name_the_field_at_fault() {
         (
             with(
                 "/inputs/0/search/query",
-                json!({"size": 0, "q": "{{ctx.x}}"}),
+                json!({"size": 0, "q": "{{#ctx.x}}"}),
             ),
-            "inputs[0].search.query: '{{ctx.x}}'",
+            "inputs[0].search.query: ",
         ),
         (
             with(
