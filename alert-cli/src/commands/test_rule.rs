@@ -7,13 +7,18 @@ use std::process::ExitCode;
 use alert_core::config::{ConfigDefaults, load_rule_file};
 use alert_core::time::Timestamp;
 use alert_engine::run_command::state_path;
-use alert_engine::test_rule::{TestRuleOptions, TestRuleReport, run_test_rule, save_matches};
+use alert_engine::test_rule::{
+    TestRuleOptions, TestRuleReport, run_test_rule, save_matches, send_matches,
+};
 use alert_engine::{DiskFiles, SqliteStore, process_env};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::config_file::{chrono_now, load_global, parse_time};
+
+#[path = "test_rule_preview.rs"]
+mod preview;
 
 /// Arguments of `alert test-rule`.
 #[derive(Debug, Args)]
@@ -44,6 +49,10 @@ pub(crate) struct TestRuleArgs {
     /// Keep the matches as alerts in the state store (not delivered, no silences set).
     #[arg(long)]
     save: bool,
+    /// Send each match through the rule's alerters (as `elastalert-test-rule --alert`);
+    /// without it the text format prints the subject and body each alerter would send.
+    #[arg(long)]
+    alert: bool,
 }
 
 /// Output formats.
@@ -75,7 +84,27 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
     })
     .with_context(|| format!("running {}", args.rule.display()))?;
     progress.finish_and_clear();
-    print_report(args, &report)?;
+    print_report(args, &report, &|| {
+        if !args.alert && args.format == Format::Text && !args.count_only {
+            preview::print_previews(&rule, &report.matches, now)?;
+        }
+        Ok(())
+    })?;
+    let mut failed = false;
+    if args.alert {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?;
+        let results = runtime.block_on(send_matches(
+            &rule,
+            &report.matches,
+            &notifier_for,
+            now,
+            &mut |warning| eprintln!("warning: {warning}"),
+        ));
+        failed = preview::print_send_results(&results, report.matches.len());
+    }
     if args.save {
         let path = state_path(&global)?;
         let store = SqliteStore::open(&path)?;
@@ -96,7 +125,19 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
             path.display()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn notifier_for(
+    name: &str,
+) -> alert_engine::Result<std::sync::Arc<dyn alert_core::port::Notifier>> {
+    alert_notify::notifier_for(name)
+        .map(std::sync::Arc::from)
+        .map_err(|e| alert_engine::Error::Notifier(e.to_string()))
 }
 
 /// A byte-progress bar on stderr, only when stderr is a terminal.
@@ -114,7 +155,12 @@ fn progress_bar(data: &std::path::Path) -> ProgressBar {
     bar
 }
 
-fn print_report(args: &TestRuleArgs, report: &TestRuleReport) -> anyhow::Result<()> {
+/// Prints the skipped lines, the matches, what `previews` prints, then the summary.
+fn print_report(
+    args: &TestRuleArgs,
+    report: &TestRuleReport,
+    previews: &dyn Fn() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     for skipped in &report.skipped {
         eprintln!(
             "warning: {}:{}: skipped: {}",
@@ -146,6 +192,10 @@ fn print_report(args: &TestRuleArgs, report: &TestRuleReport) -> anyhow::Result<
             }
         }
     }
+    out.flush()?;
+    drop(out);
+    previews()?;
+    let mut out = stdout.lock();
     let summary = summary_line(report);
     match args.format {
         Format::Text => writeln!(out, "{summary}")?,

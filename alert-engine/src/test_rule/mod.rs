@@ -5,6 +5,7 @@
 
 mod data_file;
 mod save;
+mod send;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ use crate::disk_files::DiskFiles;
 use crate::local_query::{LocalQuery, feed_baseline};
 pub(crate) use data_file::{Entry, read_entries};
 pub use save::save_matches;
+pub use send::{SendResult, send_matches, test_alert};
 
 /// Choices of one offline run.
 #[derive(Debug, Clone, Default)]
