@@ -61,7 +61,11 @@ impl SearchPage {
                 "a search response has no 'hits' object".into(),
             ));
         };
-        let total = hits.get("total").map(Total::from_json).transpose()?;
+        let total = hits
+            .get("total")
+            .filter(|t| !t.is_null())
+            .map(Total::from_json)
+            .transpose()?;
         let list = match hits.remove("hits") {
             Some(Value::Array(list)) => list,
             None | Some(Value::Null) => Vec::new(),
@@ -169,6 +173,8 @@ mod tests {
             }
         );
         assert_eq!(bare.total, None);
+        let null_total = json!({"hits": {"total": null, "hits": []}});
+        assert_eq!(SearchPage::from_json(null_total).unwrap().total, None);
         assert!(
             SearchPage::from_json(json!({"hits": {}}))
                 .unwrap()
