@@ -48,3 +48,7 @@ pub fn match_texts(opts: &AlerterOptions<'_>, matches: &[Match], env: &TextEnv) 
 #[cfg(test)]
 #[path = "body_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "body_elastalert2_tests.rs"]
+mod elastalert2_tests;
