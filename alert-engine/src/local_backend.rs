@@ -92,6 +92,8 @@ impl LocalBackend {
 
     /// The documents of a query: in range on the rule's timestamp field, passing its filters,
     /// with `_index` and compound query-key fields as ElastAlert2's `process_hits` adds them.
+    /// Only the documents that pass are copied: every run re-queries its `buffer_time`, so
+    /// most documents a rule looks at are not hits.
     fn select(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
         let rule = query.rule;
         let filter = Filter::compile(query.filters, query.now)
@@ -99,21 +101,24 @@ impl LocalBackend {
         let all = self.docs.read().unwrap_or_else(|p| p.into_inner());
         let same_clock = rule.timestamp_field == self.timestamp_field
             && rule.timestamp_type == TimestampType::Iso;
-        let candidates: Box<dyn Iterator<Item = Event> + '_> = if same_clock {
+        let passes = |t: Timestamp, e: &Event| query.range.contains(t) && filter.matches(&e.source);
+        let mut out: Vec<Event> = if same_clock {
             let lo = all.partition_point(|e| e.timestamp < query.range.start);
             let hi = all.partition_point(|e| e.timestamp <= query.range.end);
-            Box::new(all[lo..hi].iter().cloned())
+            all[lo..hi]
+                .iter()
+                .filter(|e| passes(e.timestamp, e))
+                .map(|e| decorate(rule, e.clone()))
+                .collect()
         } else {
-            Box::new(all.iter().filter_map(|e| {
-                let raw = lookup_es_key(&e.source, &rule.timestamp_field)?;
-                let t = rule.timestamp_type.parse_value(raw)?;
-                Some(Event::new(t, e.source.clone()))
-            }))
+            all.iter()
+                .filter_map(|e| {
+                    let raw = lookup_es_key(&e.source, &rule.timestamp_field)?;
+                    let t = rule.timestamp_type.parse_value(raw)?;
+                    passes(t, e).then(|| decorate(rule, Event::new(t, e.source.clone())))
+                })
+                .collect()
         };
-        let mut out: Vec<Event> = candidates
-            .filter(|e| query.range.contains(e.timestamp) && filter.matches(&e.source))
-            .map(|e| decorate(rule, e))
-            .collect();
         out.sort_by_key(|e| e.timestamp);
         Ok(out)
     }

@@ -193,11 +193,26 @@ pub fn cycle_interval(global: &GlobalConfig) -> Duration {
     global.run_every
 }
 
-/// How often the daemon looks for due rules and due deliveries.
-const TICK: std::time::Duration = std::time::Duration::from_secs(1);
+/// The longest the daemon sleeps between two looks for due rules and due deliveries.
+const MAX_TICK_MICROS: u64 = 1_000_000;
+
+/// The shortest: a sub-second `run_every` is honoured down to this.
+const MIN_TICK_MICROS: u64 = 100_000;
+
+/// How long the daemon sleeps between ticks: the shortest `run_every` of its rules, between
+/// 100 ms and 1 s. Rules that run once a second or less often wake the daemon once a second;
+/// a rule with a sub-second `run_every` (follow mode alerting within a second) runs on time.
+fn tick(run_everys: impl IntoIterator<Item = Duration>) -> std::time::Duration {
+    let shortest = run_everys
+        .into_iter()
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(0))
+        .min()
+        .unwrap_or(MAX_TICK_MICROS);
+    std::time::Duration::from_micros(shortest.clamp(MIN_TICK_MICROS, MAX_TICK_MICROS))
+}
 
 /// Runs the engine until `shutdown` completes (or, with `--end`, until the next cycle would
-/// start past it): every tick, the rules whose `run_every` has
+/// start past it): every tick (see [`tick`]), the rules whose `run_every` has
 /// passed run, due aggregates are released and the outbox is delivered. A run in flight
 /// finishes before the loop stops; undelivered outbox rows stay for the next start.
 /// `clock` reads the time (the wall clock in production).
@@ -282,7 +297,7 @@ pub async fn run_daemon(
         }
         tokio::select! {
             () = &mut shutdown => return Ok(()),
-            () = tokio::time::sleep(TICK) => {}
+            () = tokio::time::sleep(tick(engine.runners.iter().map(|r| r.rule().run_every))) => {}
         }
     }
 }
@@ -359,4 +374,29 @@ fn max_threads(global: &GlobalConfig) -> usize {
         .and_then(Value::as_u64)
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tick_is_the_shortest_run_every_between_100_ms_and_1_s() {
+        let ms = |n: i64| Duration::from_micros(n * 1000);
+        let cases: [(&[Duration], u64); 6] = [
+            (&[], 1000),
+            (&[Duration::from_mins(1)], 1000),
+            (&[Duration::from_secs(1)], 1000),
+            (&[Duration::from_mins(1), ms(200)], 200),
+            (&[ms(250), ms(500)], 250),
+            (&[ms(10)], 100),
+        ];
+        for (run_everys, expected) in cases {
+            assert_eq!(
+                tick(run_everys.iter().copied()),
+                std::time::Duration::from_millis(expected),
+                "{run_everys:?}"
+            );
+        }
+    }
 }
