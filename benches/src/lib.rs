@@ -2,7 +2,8 @@
 //!
 //! [`LogGenerator`] produces web-access and sshd-auth documents like the conformance data,
 //! from a seed, so every benchmark run sees the same input; [`fixtures`] turns them into the
-//! events, rules and query segments the rule-type benchmarks feed.
+//! events, rules and query segments the rule-type benchmarks feed; [`fleet`] generates the
+//! thousands of rules and the minutes of documents the engine benchmarks run.
 //!
 //! ```
 //! use alert_benches::LogGenerator;
@@ -12,6 +13,7 @@
 //! ```
 
 pub mod fixtures;
+pub mod fleet;
 mod generator;
 
 pub use generator::{LogGenerator, SplitMix64};

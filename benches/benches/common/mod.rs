@@ -1,0 +1,3 @@
+//! Code shared by several bench targets (each includes it with `mod common;`).
+
+pub(crate) mod counting;
