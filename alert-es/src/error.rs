@@ -37,6 +37,15 @@ pub enum Error {
         available: Vec<String>,
     },
 
+    /// A writeback document (status, silence) lacks a field or has a wrong one.
+    #[error("writeback document: field '{field}': {message}")]
+    WritebackDocument {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// A connection option whose value cannot be used.
     #[error("invalid {option}: {message}")]
     InvalidOption {

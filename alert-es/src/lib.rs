@@ -8,5 +8,6 @@ pub mod client;
 mod error;
 pub mod query;
 pub mod response;
+pub mod writeback;
 
 pub use error::{Error, Result};
