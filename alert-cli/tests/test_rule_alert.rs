@@ -89,6 +89,8 @@ fn a_failed_send_is_reported_and_fails_the_command() {
     write_fixture(dir.path(), "exit 3");
     test_rule(dir.path(), &["--alert"])
         .failure()
-        .stderr(predicate::str::contains("error: alert 1 of 2 to command failed:"))
+        .stderr(predicate::str::contains(
+            "error: alert 1 of 2 to command failed:",
+        ))
         .stderr(predicate::str::contains("exit status: 3"));
 }

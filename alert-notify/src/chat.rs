@@ -203,13 +203,3 @@ mod tests {
         assert_eq!(crop("ééééééé".into(), 6, 3, ""), "ééé");
     }
 }
-#[cfg(test)]
-mod probe_tmp {
-    #[test]
-    fn probe() {
-        let r = crate::test_support::rule(
-            "slack_alert_fields: [{title: N, value: n}, {value: y}, {value: user.name, short: false}]\n",
-        );
-        eprintln!("PROBE {:?}", r.option("slack_alert_fields"));
-    }
-}

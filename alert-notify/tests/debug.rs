@@ -68,10 +68,10 @@ async fn writes_each_match_with_its_alert_for_line() {
 }
 
 #[tokio::test]
-async fn an_unsupported_text_option_fails_without_writing() {
+async fn a_text_option_that_cannot_render_fails_without_writing() {
     let sink = Captured::default();
     let notifier = DebugNotifier::with_sink(Box::new(sink.clone()));
-    let r = rule("alert_text: '{{ user }}'\nalert_text_type: alert_text_jinja\n");
+    let r = rule("alert_text_type: alert_text_everything\n");
     let a = alert(&[json!({"user": "alice"})]);
     let err = notifier.send(&notification(&r, &a)).await.unwrap_err();
     match err {
@@ -84,7 +84,8 @@ async fn an_unsupported_text_option_fails_without_writing() {
             assert_eq!(alerter, "debug");
             assert_eq!(
                 message,
-                "alert_text_type: alert_text_jinja is not supported yet"
+                "option 'alert_text_type': 'alert_text_everything' is none of alert_text_only, \
+                 alert_text_jinja, exclude_fields, aggregation_summary_only"
             );
             assert!(!retryable);
         }
