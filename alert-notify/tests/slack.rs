@@ -236,3 +236,36 @@ async fn options_it_cannot_honour_are_permanent_errors_naming_them() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_summary_table_is_75_columns_wide_in_a_code_block() {
+    let receiver = Receiver::start(vec![Reply::ok()]);
+    let url = receiver.url("/hook");
+    let r = rule(&format!(
+        "alert: slack\nslack_webhook_url: \"{url}\"\nsummary_table_fields: [host]\n"
+    ));
+    let long_host = "web-".repeat(50);
+    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": long_host})]);
+    notifier_for("slack")
+        .unwrap()
+        .send(&notification(&r, &a))
+        .await
+        .unwrap();
+    let requests = receiver.requests();
+    let text = requests[0].json()["attachments"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let heading = "```\nAggregation resulted in the following data for \
+                   summary_table_fields ==> ['host', 'count']:\n\n";
+    let table = text
+        .strip_prefix(heading)
+        .unwrap_or_else(|| panic!("{text}"));
+    let (table, rest) = table.split_once("```\n").unwrap();
+    let widest = table.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!((70..=75).contains(&widest), "{widest} columns:\n{table}");
+    assert!(
+        rest.starts_with("r\n\n@timestamp: 2026-01-01T00:00:00Z\n"),
+        "{rest}"
+    );
+}

@@ -17,15 +17,67 @@ pub fn alert_body(opts: &AlerterOptions<'_>, matches: &[Match], env: &TextEnv) -
     alert_body_with_width(opts, matches, env, ASCII_MAX_WIDTH)
 }
 
-/// [`alert_body`] with the widest ascii summary table the alerter allows (Slack: 75).
+/// [`alert_body`] with the widest ascii summary table the alerter allows.
 pub fn alert_body_with_width(
     opts: &AlerterOptions<'_>,
     matches: &[Match],
     env: &TextEnv,
     max_width: usize,
 ) -> Result<String> {
+    let frame = SummaryFrame {
+        max_width,
+        ..SummaryFrame::PLAIN
+    };
+    alert_body_framed(opts, matches, env, &frame)
+}
+
+/// How an alerter draws the summary table: its widest ascii table and the text around it.
+///
+/// ```
+/// use alert_core::template::SummaryFrame;
+/// assert_eq!(SummaryFrame::CHAT.max_width, 75);
+/// assert_eq!(SummaryFrame::CHAT.before, "```\n");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryFrame {
+    /// The widest ascii table (80 by default).
+    pub max_width: usize,
+    /// Text before a non-empty summary.
+    pub before: &'static str,
+    /// Text after a non-empty summary.
+    pub after: &'static str,
+}
+
+impl SummaryFrame {
+    /// ElastAlert2's `Alerter`: 80 columns, nothing around.
+    pub const PLAIN: SummaryFrame = SummaryFrame {
+        max_width: ASCII_MAX_WIDTH,
+        before: "",
+        after: "",
+    };
+    /// Slack: 75 columns in a code block (Mattermost, Rocket.Chat and Matrix Hookshot fence
+    /// it the same way in ElastAlert2).
+    pub const CHAT: SummaryFrame = SummaryFrame {
+        max_width: 75,
+        before: "```\n",
+        after: "```\n",
+    };
+}
+
+/// [`alert_body`] with the summary table drawn as `frame` says.
+pub fn alert_body_framed(
+    opts: &AlerterOptions<'_>,
+    matches: &[Match],
+    env: &TextEnv,
+    frame: &SummaryFrame,
+) -> Result<String> {
     let text_type = TextType::of(opts)?;
-    let mut body = summary_text(opts, matches, max_width)?;
+    let summary = summary_text(opts, matches, frame.max_width)?;
+    let mut body = if summary.is_empty() {
+        summary
+    } else {
+        format!("{}{summary}{}", frame.before, frame.after)
+    };
     if text_type != TextType::AggregationSummaryOnly {
         body.push_str(&match_texts(opts, matches, env)?);
     }

@@ -24,7 +24,10 @@ mod texttable;
 mod url;
 
 pub use alert_text::{MISSING_VALUE, format_error, format_option};
-pub use body::{MATCH_SEPARATOR, alert_body, alert_body_with_width, match_texts};
+pub use body::{
+    MATCH_SEPARATOR, SummaryFrame, alert_body, alert_body_framed, alert_body_with_width,
+    match_texts,
+};
 pub use discover::{
     DiscoverWarning, KIBANA_DISCOVER_URL, OPENSEARCH_DISCOVER_URL, add_discover_urls,
     generate_kibana_discover_url, generate_opensearch_discover_url,

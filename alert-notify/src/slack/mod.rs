@@ -5,6 +5,7 @@ pub(crate) mod config;
 pub(crate) mod payload;
 
 use alert_core::port::{Notification, Notifier};
+use alert_core::template;
 use async_trait::async_trait;
 
 use self::config::SlackConfig;
@@ -37,7 +38,7 @@ impl SlackNotifier {
         let first = matches.first().ok_or(Error::NoMatches)?;
         // TODO: Slack wraps the aggregation summary table in ``` and narrows it to 75
         // columns; this waits for the summary table in `text`.
-        let body = text::body(&opts, matches)?;
+        let body = text::body_framed(&opts, matches, &template::SummaryFrame::CHAT)?;
         let title = title::title(&opts, matches)?;
         for url in &config.webhook_urls {
             for channel in &config.channels {

@@ -24,17 +24,18 @@ pub fn body(opts: &AlerterOptions<'_>, matches: &[Match]) -> Result<String> {
     Ok(template::alert_body(opts, matches, &text_env(opts)?)?)
 }
 
-/// [`body`] with the widest ascii summary table the alerter allows (Slack draws 75).
-pub fn body_with_width(
+/// [`body`] with the summary table drawn as the alerter draws it (Slack: 75 columns in a code
+/// block, [`template::SummaryFrame::CHAT`]).
+pub fn body_framed(
     opts: &AlerterOptions<'_>,
     matches: &[Match],
-    max_width: usize,
+    frame: &template::SummaryFrame,
 ) -> Result<String> {
-    Ok(template::alert_body_with_width(
+    Ok(template::alert_body_framed(
         opts,
         matches,
         &text_env(opts)?,
-        max_width,
+        frame,
     )?)
 }
 
