@@ -1,13 +1,15 @@
 //! Elasticsearch and OpenSearch for `alert`: query builders (pure), response parsing, the HTTP
 //! client and the ElastAlert2-compatible writeback store.
 //!
-//! This crate is being built; today it holds only its error type, so nothing can silently
-//! pretend to talk to a cluster.
+//! [`EsBackend`] is the engine's [`alert_core::port::SearchBackend`] when `config.yaml` names a
+//! cluster (`es_host` or `es_hosts`).
 
+mod backend;
 pub mod client;
 mod error;
 pub mod query;
 pub mod response;
 pub mod writeback;
 
+pub use backend::EsBackend;
 pub use error::{Error, Result};

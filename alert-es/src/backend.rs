@@ -1,0 +1,207 @@
+//! [`EsBackend`]: the [`SearchBackend`] over a cluster. Each port call builds ElastAlert2's
+//! request with the [`crate::query`] builders, sends it with the [`EsClient`] and reads the
+//! answer with [`crate::response`], so a rule answers the same questions here as on the local
+//! backend.
+//!
+//! Document searches page through the [`DocumentPager`] (point in time or scroll, as
+//! [`Paging::for_server`] decides), holding one raw page at a time; the port returns every
+//! event of the range at once, so the events themselves are bounded by `max_query_size` ×
+//! `max_scrolling_count`, as in ElastAlert2.
+
+use alert_core::document::Event;
+use alert_core::port::{AggregationAnswer, SearchBackend, SearchQuery};
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::client::{ClusterInfo, ConnectionConfig, EsClient, EsRequest};
+use crate::query::{
+    DocumentPager, DocumentSearch, Paging, Request, SearchSettings, aggregation_request,
+    baseline_request, count_request, terms_request,
+};
+use crate::response::{
+    aggregation_answer, baseline_answer, check_shard_failures, count, events, terms_buckets,
+};
+use crate::{Error, Result};
+
+/// Rule queries answered by an Elasticsearch or OpenSearch cluster.
+#[derive(Debug)]
+pub struct EsBackend {
+    client: EsClient,
+    info: ClusterInfo,
+}
+
+impl EsBackend {
+    /// Connects to the cluster of `config` and detects its version (or takes `ES_VERSION`).
+    pub async fn connect(config: &ConnectionConfig) -> Result<Self> {
+        let client = EsClient::new(config)?;
+        let info = client.cluster_info().await?;
+        Ok(EsBackend::new(client, info))
+    }
+
+    /// A backend over a client whose cluster is already known.
+    pub fn new(client: EsClient, info: ClusterInfo) -> Self {
+        EsBackend { client, info }
+    }
+
+    /// What the cluster said about itself.
+    pub fn cluster(&self) -> &ClusterInfo {
+        &self.info
+    }
+
+    /// How document searches page on this cluster.
+    pub fn paging(&self) -> Paging {
+        self.info.paging()
+    }
+
+    /// Sends a read-only request; `None` when the cluster says the index does not exist
+    /// (ElastAlert2 logs it and the rule goes on with no data).
+    async fn read(&self, query: &SearchQuery<'_>, request: &Request) -> Result<Option<Value>> {
+        let sent = EsRequest::from(request).read_only();
+        match self.client.send(&sent).await {
+            Ok(response) => response.json().map(Some),
+            Err(error) if is_missing_index(&error) => {
+                tracing::warn!(rule = %query.rule.name, index = %query.rule.index, %error,
+                    "index not found; the rule gets no data for this query");
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Every page of the document search, turned into events page by page.
+    async fn documents(&self, query: &SearchQuery<'_>) -> Result<Vec<Event>> {
+        let settings = SearchSettings::from_rule(query.rule)?;
+        let search = DocumentSearch::new(query, &settings)?;
+        let mut pager = DocumentPager::new(search, &settings, self.paging());
+        let mut out = Vec::new();
+        let mut next = Some(pager.first_request());
+        let outcome = async {
+            while let Some(request) = next.take() {
+                let Some(page) = self.read(query, &request).await? else {
+                    return Ok(());
+                };
+                let fetched = pager.handle(page)?;
+                out.extend(events(query.rule, fetched.hits)?);
+                next = fetched.next;
+            }
+            Ok(())
+        }
+        .await;
+        self.release(&pager).await;
+        if pager.truncated() {
+            tracing::warn!(rule = %query.rule.name, fetched = pager.fetched(),
+                total = ?pager.total().map(|t| t.value),
+                "stopped at max_scrolling_count with hits left unread");
+        }
+        outcome.map(|()| out)
+    }
+
+    /// Clears the scroll or closes the point in time; failures only log (it expires anyway).
+    async fn release(&self, pager: &DocumentPager) {
+        if let Some(cleanup) = pager.cleanup()
+            && let Err(error) = self.client.send(&EsRequest::from(&cleanup)).await
+            && !error.is_not_found()
+        {
+            tracing::debug!(%error, "releasing the search context failed");
+        }
+    }
+
+    async fn aggregation(
+        &self,
+        query: &SearchQuery<'_>,
+        aggs: &Value,
+    ) -> Result<AggregationAnswer> {
+        let settings = SearchSettings::from_rule(query.rule)?;
+        // The engine asks for new_term's baseline windows as `[start, end)`; rule queries
+        // are `(start, end]`.
+        let baseline = query.range.start_inclusive && !query.range.end_inclusive;
+        let request = if baseline {
+            baseline_request(query, &settings, aggs)?
+        } else {
+            aggregation_request(query, &settings, aggs)?
+        };
+        let Some(response) = self.read(query, &request).await? else {
+            return Ok(empty_answer());
+        };
+        check_shard_failures(&response)?;
+        if baseline {
+            return baseline_answer(response);
+        }
+        Ok(aggregation_answer(response)?.unwrap_or_else(empty_answer))
+    }
+}
+
+fn empty_answer() -> AggregationAnswer {
+    AggregationAnswer {
+        aggregations: Value::Object(Default::default()),
+        hits: 0,
+    }
+}
+
+fn is_missing_index(error: &Error) -> bool {
+    error.is_not_found() && error.es_error_type() == Some("index_not_found_exception")
+}
+
+/// A failed query as the port reports it: the rule and what the cluster said.
+fn port_error(query: &SearchQuery<'_>, error: Error) -> alert_core::Error {
+    match error {
+        Error::Rule(core) => core,
+        other => alert_core::Error::Search(format!(
+            "rule '{}' on index '{}': {other}",
+            query.rule.name, query.rule.index
+        )),
+    }
+}
+
+#[async_trait]
+impl SearchBackend for EsBackend {
+    async fn search(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
+        self.documents(query)
+            .await
+            .map_err(|e| port_error(query, e))
+    }
+
+    async fn count(&self, query: &SearchQuery<'_>) -> alert_core::Result<u64> {
+        let run = async {
+            let settings = SearchSettings::from_rule(query.rule)?;
+            let request = count_request(query, &settings)?;
+            match self.read(query, &request).await? {
+                Some(response) => count(&response),
+                None => Ok(0),
+            }
+        };
+        run.await.map_err(|e| port_error(query, e))
+    }
+
+    async fn terms(
+        &self,
+        query: &SearchQuery<'_>,
+        field: &str,
+        size: usize,
+        min_doc_count: u64,
+    ) -> alert_core::Result<Vec<Value>> {
+        let run = async {
+            let settings = SearchSettings::from_rule(query.rule)?;
+            let size = u64::try_from(size).unwrap_or(u64::MAX);
+            let request = terms_request(query, &settings, field, size, min_doc_count)?;
+            match self.read(query, &request).await? {
+                Some(response) => {
+                    check_shard_failures(&response)?;
+                    terms_buckets(response)
+                }
+                None => Ok(Vec::new()),
+            }
+        };
+        run.await.map_err(|e| port_error(query, e))
+    }
+
+    async fn aggregate(
+        &self,
+        query: &SearchQuery<'_>,
+        aggs: &Value,
+    ) -> alert_core::Result<AggregationAnswer> {
+        self.aggregation(query, aggs)
+            .await
+            .map_err(|e| port_error(query, e))
+    }
+}
