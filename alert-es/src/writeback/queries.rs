@@ -1,0 +1,131 @@
+//! The search bodies the writeback store sends, as ElastAlert2 sends them where it has the same
+//! read (status, silence key, aggregate children) and in its style where it has none.
+
+use alert_core::time::Timestamp;
+use serde_json::{Value, json};
+
+/// The newest status of a rule (ElastAlert2's `get_starttime`: `term rule_name`, newest
+/// `@timestamp` first, one hit).
+///
+/// ```
+/// let q = alert_es::writeback::status_query("r");
+/// assert_eq!(q["sort"], serde_json::json!({"@timestamp": {"order": "desc"}}));
+/// ```
+pub fn status_query(rule: &str) -> Value {
+    json!({
+        "query": {"bool": {"filter": {"term": {"rule_name": rule}}}},
+        "sort": {"@timestamp": {"order": "desc"}},
+        "size": 1,
+    })
+}
+
+/// The silence of one key (ElastAlert2's `is_silenced`: `term rule_name`, largest `until`).
+pub fn silence_key_query(key: &str) -> Value {
+    json!({
+        "query": {"term": {"rule_name": key}},
+        "sort": {"until": {"order": "desc"}},
+        "size": 1,
+    })
+}
+
+/// The silences still running at `now`, of one rule or of all (`alert_rule` is ours; silences
+/// ElastAlert2 wrote match by key: the rule name or `<rule>.<...>`).
+pub fn silences_query(rule: Option<&str>, now: Timestamp) -> Value {
+    let mut filter = vec![json!({"range": {"until": {"gt": now.to_iso()}}})];
+    if let Some(rule) = rule {
+        filter.push(json!({"bool": {"should": [
+            {"term": {"alert_rule": rule}},
+            {"term": {"rule_name": rule}},
+            {"prefix": {"rule_name": format!("{rule}.")}},
+        ], "minimum_should_match": 1}}));
+    }
+    json!({
+        "query": {"bool": {"filter": filter}},
+        "sort": [{"until": {"order": "desc"}}],
+        "size": 10000,
+    })
+}
+
+/// The other matches of an alert (ElastAlert2 reads `aggregate_id:"<id>"`), in match order.
+pub fn children_query(head_doc_id: &str) -> Value {
+    json!({
+        "query": {"bool": {"filter": {"term": {"aggregate_id": head_doc_id}}}},
+        "sort": [
+            {"alert_match_seq": {"order": "asc", "unmapped_type": "long"}},
+            {"match_time": {"order": "asc", "unmapped_type": "date"}},
+        ],
+        "size": 10000,
+    })
+}
+
+/// Heads of unsent alerts in a state, as ElastAlert2's pending-alerts query finds them
+/// (no `aggregate_id`, `alert_sent` false), optionally of one rule and due by `due`.
+pub fn heads_query(state: &str, rule: Option<&str>, due: Option<Timestamp>) -> Value {
+    let mut filter = vec![
+        json!({"term": {"alert_state": state}}),
+        json!({"term": {"alert_sent": false}}),
+    ];
+    if let Some(rule) = rule {
+        filter.push(json!({"term": {"rule_name": rule}}));
+    }
+    if let Some(due) = due {
+        filter.push(json!({"range": {"alert_time": {"lte": due.to_iso()}}}));
+    }
+    json!({
+        "query": {"bool": {
+            "filter": filter,
+            "must_not": [{"exists": {"field": "aggregate_id"}}],
+        }},
+        "sort": [{"alert_time": {"order": "asc"}}],
+        "size": 1000,
+    })
+}
+
+/// Heads with a pending delivery due by `now` (or any pending one without `now`), earliest first.
+pub fn pending_deliveries_query(now: Option<Timestamp>, size: usize) -> Value {
+    let filter = match now {
+        Some(now) => json!({"range": {"alert_pending_at_us": {"lte": now.as_micros()}}}),
+        None => json!({"exists": {"field": "alert_pending_at_us"}}),
+    };
+    json!({
+        "query": {"bool": {"filter": [filter]}},
+        "sort": [{"alert_pending_at_us": {"order": "asc", "unmapped_type": "long"}}],
+        "size": size,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_and_silence_reads_are_elastalert2s() {
+        assert_eq!(
+            status_query("My rule"),
+            json!({"query": {"bool": {"filter": {"term": {"rule_name": "My rule"}}}},
+                   "sort": {"@timestamp": {"order": "desc"}}, "size": 1})
+        );
+        assert_eq!(
+            silence_key_query("r.bob"),
+            json!({"query": {"term": {"rule_name": "r.bob"}},
+                   "sort": {"until": {"order": "desc"}}, "size": 1})
+        );
+    }
+
+    #[test]
+    fn head_queries_exclude_children_and_sent_alerts() {
+        let q = heads_query("AGGREGATING", Some("r"), Some(Timestamp::from_micros(0)));
+        assert_eq!(
+            q["query"]["bool"]["must_not"],
+            json!([{"exists": {"field": "aggregate_id"}}])
+        );
+        assert_eq!(
+            q["query"]["bool"]["filter"][1],
+            json!({"term": {"alert_sent": false}})
+        );
+        assert_eq!(
+            q["query"]["bool"]["filter"][3],
+            json!({"range": {"alert_time": {"lte": "1970-01-01T00:00:00Z"}}})
+        );
+    }
+}

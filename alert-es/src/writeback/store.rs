@@ -1,0 +1,518 @@
+//! [`EsStateStore`]: the engine's state in ElastAlert2's writeback indices, so that a cluster
+//! ElastAlert2 used keeps its status, silences and pending alerts.
+//!
+//! Layout:
+//! * `<wb>_status`: one status document per run (ElastAlert2's schema; the newest wins), and the
+//!   source-position documents of local sources (`_id` `source-position-<hash>`, field
+//!   `source_position`; no `rule_name`, so ElastAlert2's status reads never see them).
+//! * `<wb>_silence`: one document per silence key (`_id` from the key), plus `alert_rule`.
+//! * `<wb>`: one document per match (ElastAlert2's alert schema). The first match's document is
+//!   the alert's head and carries the outbox (see `alert_head`); the others are children with
+//!   `aggregate_id` set to the head's `_id`, for every multi-match alert.
+//! * `<wb>_error`: error documents.
+//!
+//! Elasticsearch has no transactions; [`StateStore::commit_run`] writes in this order, each step
+//! with `refresh=wait_for`: silences, then the alert documents (`op_type=create` with
+//! deterministic `_id`s), then the status document. A crash before the status is written makes
+//! the next run start from the old status and find the same matches: their alerts have the same
+//! `_id`s, so the writes conflict and are skipped — nothing is lost and nothing is sent twice.
+//! (An alert whose first match differs on replay, say because new documents arrived, is a new
+//! alert.) Delivery outcomes update the head with `if_seq_no`/`if_primary_term`.
+
+use alert_core::alert::{
+    AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match, NewAlert,
+    OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,
+    StoredAlert,
+};
+use alert_core::port::StateStore;
+use alert_core::time::Timestamp;
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::alert_head::AlertHead;
+use super::documents::{
+    AlertFields, alert_document, error_document, silence_document, silence_from_document,
+    status_document, status_from_document,
+};
+use super::ids::{
+    alert_doc_id, alert_id_from_doc_id, alert_id_of, child_doc_id, outbox_id, position_doc_id,
+    silence_doc_id, split_outbox_id,
+};
+use super::mappings::WritebackIndex;
+use super::queries;
+use super::store_io::{StoredDoc, append, bulk_create, get, put, search};
+use crate::client::EsClient;
+
+/// The state store over a cluster's writeback indices (`writeback_index`).
+#[derive(Debug)]
+pub struct EsStateStore {
+    client: EsClient,
+    writeback_index: String,
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(store_error)`
+fn store_error(error: crate::Error) -> alert_core::Error {
+    alert_core::Error::Store(format!("writeback index: {error}"))
+}
+
+type CoreResult<T> = alert_core::Result<T>;
+
+impl EsStateStore {
+    /// A store over `<writeback_index>*` through `client`.
+    pub fn new(client: EsClient, writeback_index: impl Into<String>) -> Self {
+        EsStateStore {
+            client,
+            writeback_index: writeback_index.into(),
+        }
+    }
+
+    fn index(&self, index: WritebackIndex) -> String {
+        index.name(&self.writeback_index)
+    }
+
+    async fn head(&self, id: AlertId) -> CoreResult<Option<(AlertHead, StoredDoc)>> {
+        let alerts = self.index(WritebackIndex::Alerts);
+        let Some(doc) = get(&self.client, &alerts, &alert_doc_id(id))
+            .await
+            .map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        let head = AlertHead::from_document(id, &doc.source).map_err(store_error)?;
+        Ok(Some((head, doc)))
+    }
+
+    /// The head's alert with all its matches.
+    async fn full_alert(&self, head: &AlertHead) -> CoreResult<StoredAlert> {
+        let mut alert = head.alert.clone();
+        let children = self.children(&head.doc_id()).await?;
+        alert.matches.extend(children);
+        Ok(alert)
+    }
+
+    async fn children(&self, head_doc_id: &str) -> CoreResult<Vec<Match>> {
+        let alerts = self.index(WritebackIndex::Alerts);
+        let docs = search(&self.client, &alerts, queries::children_query(head_doc_id))
+            .await
+            .map_err(store_error)?;
+        Ok(docs.iter().map(|d| child_match(&d.source)).collect())
+    }
+
+    async fn heads(&self, query: Value) -> CoreResult<Vec<(AlertHead, StoredDoc)>> {
+        let alerts = self.index(WritebackIndex::Alerts);
+        let docs = search(&self.client, &alerts, query)
+            .await
+            .map_err(store_error)?;
+        docs.into_iter()
+            .filter_map(|doc| alert_id_from_doc_id(&doc.id).map(|id| (id, doc)))
+            .map(|(id, doc)| {
+                let head = AlertHead::from_document(id, &doc.source).map_err(store_error)?;
+                Ok((head, doc))
+            })
+            .collect()
+    }
+
+    async fn check_appends(&self, writes: &[AlertWrite]) -> CoreResult<()> {
+        for write in writes {
+            if let AlertWrite::Append { id, .. } = write {
+                let what = format!("cannot append matches to alert {id}");
+                match self.head(*id).await?.map(|(h, _)| h.alert.state) {
+                    Some(AlertState::Aggregating) => {}
+                    Some(other) => {
+                        return Err(alert_core::Error::Store(format!(
+                            "{what}: it is {}, not AGGREGATING",
+                            other.as_str()
+                        )));
+                    }
+                    None => return Err(alert_core::Error::Store(format!("{what}: no such alert"))),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The documents of a commit's alert writes, and the ids of its new alerts.
+    async fn alert_documents(
+        &self,
+        commit: &RunCommit,
+    ) -> CoreResult<(Vec<(String, Value)>, Vec<AlertId>)> {
+        let mut docs = Vec::new();
+        let mut ids = Vec::new();
+        for write in &commit.alerts {
+            match write {
+                AlertWrite::New(new) => {
+                    let head = new_head(new, commit.at);
+                    ids.push(head.alert.id);
+                    docs.push((head.doc_id(), head.to_document()));
+                    let rest = new.matches.get(1..).unwrap_or_default();
+                    docs.extend(child_documents(&head, rest, commit.at));
+                }
+                AlertWrite::Append { id, matches } => {
+                    if let Some((head, _)) = self.head(*id).await? {
+                        docs.extend(child_documents(&head, matches, commit.at));
+                    }
+                }
+            }
+        }
+        Ok((docs, ids))
+    }
+}
+
+fn new_head(new: &NewAlert, at: Timestamp) -> AlertHead {
+    let id = alert_id_of(
+        &new.rule,
+        new.aggregation_key.as_deref(),
+        new.matches.first(),
+    );
+    let mut head = AlertHead {
+        alert: StoredAlert {
+            id,
+            rule: new.rule.clone(),
+            aggregation_key: new.aggregation_key.clone(),
+            state: new.state,
+            created_at: at,
+            alert_time: new.alert_time,
+            matches: new.matches.iter().take(1).cloned().collect(),
+        },
+        alerters: new.alerters.clone(),
+        time_limit: new.time_limit,
+        deliveries: Vec::new(),
+    };
+    if new.state == AlertState::Active {
+        head.queue(new.alert_time);
+    }
+    head
+}
+
+/// Child documents, ordered by `alert_match_seq` (the write time in µs × 1000 + position).
+fn child_documents(head: &AlertHead, matches: &[Match], at: Timestamp) -> Vec<(String, Value)> {
+    let head_id = head.doc_id();
+    let mut seen: Vec<&Match> = Vec::new();
+    (1_i64..)
+        .zip(matches)
+        .map(|(n, matched)| {
+            let occurrence = seen.iter().filter(|m| **m == matched).count();
+            seen.push(matched);
+            let fields = AlertFields {
+                rule: &head.alert.rule,
+                alert_info: json!({"type": head.alerters.first().map_or("", String::as_str)}),
+                alert_sent: false,
+                alert_time: head.alert.alert_time,
+                aggregate_id: Some(&head_id),
+                aggregation_key: head.alert.aggregation_key.as_deref(),
+                alert_exception: None,
+                now: at,
+            };
+            let mut doc = alert_document(matched, &fields);
+            doc["alert_match_seq"] = json!(
+                at.as_micros()
+                    .saturating_mul(1000)
+                    .saturating_add(n.min(999))
+            );
+            (child_doc_id(head.alert.id, matched, occurrence), doc)
+        })
+        .collect()
+}
+
+fn child_match(source: &Value) -> Match {
+    let timestamp = ["match_time", "alert_time"]
+        .iter()
+        .find_map(|f| source[*f].as_str().and_then(Timestamp::parse_iso))
+        .unwrap_or(Timestamp::from_micros(0));
+    Match {
+        timestamp,
+        body: source["match_body"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    }
+}
+
+fn apply_outcome(
+    id: OutboxId,
+    head: &mut AlertHead,
+    position: u32,
+    outcome: &DeliveryOutcome,
+) -> CoreResult<()> {
+    let entry = head
+        .deliveries
+        .iter_mut()
+        .find(|d| d.position == position)
+        .ok_or_else(|| alert_core::Error::Store(format!("no outbox row {id}")))?;
+    if entry.status != DeliveryStatus::Pending {
+        return Err(alert_core::Error::Store(format!(
+            "cannot record a delivery on outbox row {id}: it is already {}",
+            entry.status.as_str()
+        )));
+    }
+    match outcome {
+        DeliveryOutcome::Delivered { .. } => entry.status = DeliveryStatus::Delivered,
+        DeliveryOutcome::Retry {
+            error,
+            next_attempt,
+            ..
+        } => {
+            entry.attempts += 1;
+            entry.last_error = Some(error.clone());
+            entry.next_attempt = *next_attempt;
+        }
+        DeliveryOutcome::Failed { error, .. } => {
+            entry.status = DeliveryStatus::Failed;
+            entry.attempts += 1;
+            entry.last_error = Some(error.clone());
+        }
+    }
+    Ok(())
+}
+
+fn silence_with_rule(silence: &Silence, now: Timestamp) -> Value {
+    let mut doc = silence_document(silence, now);
+    doc["alert_rule"] = json!(silence.rule);
+    doc
+}
+
+/// Silences from documents: the rule from `alert_rule`, else `fallback`, else the key up to
+/// its first dot; one per key (the first seen, the query sorts by `until` descending).
+fn silences_from(docs: &[StoredDoc], fallback: Option<&str>) -> CoreResult<Vec<Silence>> {
+    let mut silences: Vec<Silence> = Vec::new();
+    for doc in docs {
+        let key = doc.source["rule_name"].as_str().unwrap_or_default();
+        let rule = doc.source["alert_rule"]
+            .as_str()
+            .or(fallback)
+            .unwrap_or_else(|| key.split('.').next().unwrap_or(key));
+        let silence = silence_from_document(rule, &doc.source).map_err(store_error)?;
+        if !silences.iter().any(|s| s.key == silence.key) {
+            silences.push(silence);
+        }
+    }
+    silences.sort_by(|a, b| (&a.rule, &a.key).cmp(&(&b.rule, &b.key)));
+    Ok(silences)
+}
+
+#[async_trait]
+impl StateStore for EsStateStore {
+    async fn rule_status(&self, rule: &str) -> CoreResult<Option<RuleStatus>> {
+        let status = self.index(WritebackIndex::Status);
+        let docs = search(&self.client, &status, queries::status_query(rule))
+            .await
+            .map_err(store_error)?;
+        docs.first()
+            .map(|d| status_from_document(&d.source).map_err(store_error))
+            .transpose()
+    }
+
+    async fn commit_run(&self, commit: &RunCommit) -> CoreResult<Vec<AlertId>> {
+        self.check_appends(&commit.alerts).await?;
+        for silence in &commit.silences {
+            self.set_silence(silence).await?;
+        }
+        let (docs, ids) = self.alert_documents(commit).await?;
+        let alerts = self.index(WritebackIndex::Alerts);
+        bulk_create(&self.client, &alerts, &docs)
+            .await
+            .map_err(store_error)?;
+        if let Some(status) = &commit.status {
+            let taken = commit.at.since(status.ran_at).as_secs_f64().max(0.0);
+            let doc = status_document(status, taken);
+            let index = self.index(WritebackIndex::Status);
+            append(&self.client, &index, doc)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(ids)
+    }
+
+    async fn silences(&self, rule: &str, now: Timestamp) -> CoreResult<Vec<Silence>> {
+        let index = self.index(WritebackIndex::Silence);
+        let docs = search(
+            &self.client,
+            &index,
+            queries::silences_query(Some(rule), now),
+        )
+        .await
+        .map_err(store_error)?;
+        silences_from(&docs, Some(rule))
+    }
+
+    async fn all_silences(&self, now: Timestamp) -> CoreResult<Vec<Silence>> {
+        let index = self.index(WritebackIndex::Silence);
+        let docs = search(&self.client, &index, queries::silences_query(None, now))
+            .await
+            .map_err(store_error)?;
+        silences_from(&docs, None)
+    }
+
+    async fn set_silence(&self, silence: &Silence) -> CoreResult<()> {
+        let index = self.index(WritebackIndex::Silence);
+        // `@timestamp` of a silence is when it was set; the port gives no clock here, so the
+        // document records the moment it ends, which the reads do not use.
+        let doc = silence_with_rule(silence, silence.until);
+        put(
+            &self.client,
+            &index,
+            &silence_doc_id(&silence.key),
+            doc,
+            None,
+        )
+        .await
+        .map_err(store_error)
+    }
+
+    async fn open_aggregates(&self, rule: &str) -> CoreResult<Vec<OpenAggregate>> {
+        let heads = self
+            .heads(queries::heads_query("AGGREGATING", Some(rule), None))
+            .await?;
+        let mut open = Vec::new();
+        for (head, _) in heads {
+            let children = self.children(&head.doc_id()).await?;
+            open.push(OpenAggregate {
+                id: head.alert.id,
+                aggregation_key: head.alert.aggregation_key.clone(),
+                alert_time: head.alert.alert_time,
+                match_count: 1 + children.len() as u64,
+            });
+        }
+        Ok(open)
+    }
+
+    async fn release_due_aggregates(&self, now: Timestamp) -> CoreResult<Vec<AlertId>> {
+        let heads = self
+            .heads(queries::heads_query("AGGREGATING", None, Some(now)))
+            .await?;
+        let alerts = self.index(WritebackIndex::Alerts);
+        let mut released = Vec::new();
+        for (mut head, read) in heads {
+            head.alert.state = AlertState::Active;
+            head.queue(now);
+            put(
+                &self.client,
+                &alerts,
+                &read.id,
+                head.to_document(),
+                Some(&read),
+            )
+            .await
+            .map_err(store_error)?;
+            released.push(head.alert.id);
+        }
+        Ok(released)
+    }
+
+    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> CoreResult<Vec<OutboxItem>> {
+        let heads = self
+            .heads(queries::pending_deliveries_query(Some(now), limit.max(1)))
+            .await?;
+        let mut items = Vec::new();
+        for (head, _) in &heads {
+            let alert = self.full_alert(head).await?;
+            for d in &head.deliveries {
+                if d.status == DeliveryStatus::Pending && d.next_attempt <= now {
+                    let item = OutboxItem {
+                        id: outbox_id(alert.id, d.position),
+                        alert: alert.clone(),
+                        alerter: d.alerter.clone(),
+                        alerter_index: d.position,
+                        attempts: d.attempts,
+                        deadline: d.deadline,
+                    };
+                    items.push((d.next_attempt, item));
+                }
+            }
+        }
+        items.sort_by_key(|(at, item)| (*at, item.id));
+        Ok(items
+            .into_iter()
+            .take(limit)
+            .map(|(_, item)| item)
+            .collect())
+    }
+
+    async fn record_delivery(&self, id: OutboxId, outcome: &DeliveryOutcome) -> CoreResult<()> {
+        let (alert_id, position) = split_outbox_id(id);
+        let Some((mut head, read)) = self.head(alert_id).await? else {
+            return Err(alert_core::Error::Store(format!("no outbox row {id}")));
+        };
+        apply_outcome(id, &mut head, position, outcome)?;
+        let alerts = self.index(WritebackIndex::Alerts);
+        put(
+            &self.client,
+            &alerts,
+            &read.id,
+            head.to_document(),
+            Some(&read),
+        )
+        .await
+        .map_err(store_error)
+    }
+
+    async fn alert(&self, id: AlertId) -> CoreResult<Option<StoredAlert>> {
+        match self.head(id).await? {
+            Some((head, _)) => self.full_alert(&head).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn deliveries(
+        &self,
+        id: AlertId,
+    ) -> CoreResult<Vec<(String, DeliveryStatus, u32, Option<String>)>> {
+        let Some((head, _)) = self.head(id).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(head
+            .deliveries
+            .into_iter()
+            .map(|d| (d.alerter, d.status, d.attempts, d.last_error))
+            .collect())
+    }
+
+    async fn outbox_depth(&self) -> CoreResult<u64> {
+        let heads = self
+            .heads(queries::pending_deliveries_query(None, 10000))
+            .await?;
+        Ok(heads
+            .iter()
+            .flat_map(|(h, _)| &h.deliveries)
+            .filter(|d| d.status == DeliveryStatus::Pending)
+            .count() as u64)
+    }
+
+    async fn record_error(&self, error: &ErrorRecord) -> CoreResult<()> {
+        let index = self.index(WritebackIndex::Error);
+        append(&self.client, &index, error_document(error))
+            .await
+            .map_err(store_error)
+    }
+
+    async fn source_position(&self, path: &str) -> CoreResult<Option<SourcePosition>> {
+        let index = self.index(WritebackIndex::Status);
+        let doc = get(&self.client, &index, &position_doc_id(path))
+            .await
+            .map_err(store_error)?;
+        Ok(doc.and_then(|d| {
+            let p = &d.source["source_position"];
+            Some(SourcePosition {
+                path: p["path"].as_str()?.to_string(),
+                identity: p["identity"].as_str()?.to_string(),
+                offset: p["offset"].as_u64()?,
+            })
+        }))
+    }
+
+    async fn save_source_position(&self, position: &SourcePosition) -> CoreResult<()> {
+        let index = self.index(WritebackIndex::Status);
+        let doc = json!({"source_position": {
+            "path": position.path, "identity": position.identity, "offset": position.offset,
+        }});
+        put(
+            &self.client,
+            &index,
+            &position_doc_id(&position.path),
+            doc,
+            None,
+        )
+        .await
+        .map_err(store_error)
+    }
+}
