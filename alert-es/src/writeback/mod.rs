@@ -3,6 +3,7 @@
 
 mod alert_head;
 mod create_index;
+mod create_index_run;
 mod documents;
 mod ids;
 mod mappings;
@@ -12,6 +13,7 @@ mod store_io;
 
 pub use alert_head::{AlertHead, Delivery};
 pub use create_index::{CreateIndexPlan, IndexStep, plan_create_index};
+pub use create_index_run::{CreateIndexOptions, create_index};
 pub use documents::{
     AlertFields, alert_document, error_document, silence_document, silence_from_document,
     status_document, status_from_document,
