@@ -1,6 +1,7 @@
 //! The subcommands, one file each.
 
 mod config_file;
+mod create_index;
 mod log;
 mod run;
 mod silence;
@@ -14,6 +15,8 @@ use clap::Subcommand;
 /// What `alert` can do.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Create the writeback indices on the cluster (ElastAlert2's elastalert-create-index).
+    CreateIndex(create_index::CreateIndexArgs),
     /// Run the rules: once over the range (--once), delivering alerts through the outbox.
     Run(run::RunArgs),
     /// Silence a rule (or one query_key value) for a while, or list silences.
@@ -27,6 +30,7 @@ pub(crate) enum Command {
 /// Runs a subcommand; the exit code says whether it found problems.
 pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::CreateIndex(args) => create_index::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Silence(args) => silence::run(&args),
         Command::TestRule(args) => test_rule::run(&args),
