@@ -9,6 +9,7 @@ mod ids;
 mod mappings;
 mod queries;
 mod store;
+mod store_docs;
 mod store_io;
 
 pub use alert_head::{AlertHead, Delivery};

@@ -20,7 +20,7 @@
 //! alert.) Delivery outcomes update the head with `if_seq_no`/`if_primary_term`.
 
 use alert_core::alert::{
-    AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match, NewAlert,
+    AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match,
     OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,
     StoredAlert,
 };
@@ -30,16 +30,15 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::alert_head::AlertHead;
-use super::documents::{
-    AlertFields, alert_document, error_document, silence_document, silence_from_document,
-    status_document, status_from_document,
-};
+use super::documents::{error_document, status_document, status_from_document};
 use super::ids::{
-    alert_doc_id, alert_id_from_doc_id, alert_id_of, child_doc_id, outbox_id, position_doc_id,
-    silence_doc_id, split_outbox_id,
+    alert_doc_id, alert_id_from_doc_id, outbox_id, position_doc_id, silence_doc_id, split_outbox_id,
 };
 use super::mappings::WritebackIndex;
 use super::queries;
+use super::store_docs::{
+    apply_outcome, child_documents, child_match, new_head, silence_with_rule, silences_from,
+};
 use super::store_io::{StoredDoc, append, bulk_create, get, put, search};
 use crate::client::EsClient;
 
@@ -51,7 +50,7 @@ pub struct EsStateStore {
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(store_error)`
-fn store_error(error: crate::Error) -> alert_core::Error {
+pub(crate) fn store_error(error: crate::Error) -> alert_core::Error {
     alert_core::Error::Store(format!("writeback index: {error}"))
 }
 
@@ -64,6 +63,32 @@ impl EsStateStore {
             client,
             writeback_index: writeback_index.into(),
         }
+    }
+
+    /// A store over the cluster of `config.yaml`'s options: its connection settings and
+    /// `writeback_index`, which ElastAlert2 requires whenever a cluster is used.
+    ///
+    /// ```
+    /// let options = serde_json::json!({"es_host": "es-1", "es_port": 9200});
+    /// let err = alert_es::writeback::EsStateStore::from_options(options.as_object().unwrap(), &|_| None);
+    /// assert!(err.unwrap_err().to_string().contains("writeback_index"));
+    /// ```
+    pub fn from_options(
+        options: &serde_json::Map<String, Value>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> crate::Result<Self> {
+        let writeback_index = options
+            .get("writeback_index")
+            .and_then(Value::as_str)
+            .filter(|name| !name.trim().is_empty())
+            .ok_or_else(|| crate::Error::MissingOption {
+                option: "writeback_index".into(),
+                message: "the state store keeps its indices under this name when config.yaml \
+                          names a cluster (as ElastAlert2 requires)"
+                    .into(),
+            })?;
+        let config = crate::client::ConnectionConfig::from_options(options, env)?;
+        Ok(EsStateStore::new(EsClient::new(&config)?, writeback_index))
     }
 
     fn index(&self, index: WritebackIndex) -> String {
@@ -156,138 +181,6 @@ impl EsStateStore {
         }
         Ok((docs, ids))
     }
-}
-
-fn new_head(new: &NewAlert, at: Timestamp) -> AlertHead {
-    let id = alert_id_of(
-        &new.rule,
-        new.aggregation_key.as_deref(),
-        new.matches.first(),
-    );
-    let mut head = AlertHead {
-        alert: StoredAlert {
-            id,
-            rule: new.rule.clone(),
-            aggregation_key: new.aggregation_key.clone(),
-            state: new.state,
-            created_at: at,
-            alert_time: new.alert_time,
-            matches: new.matches.iter().take(1).cloned().collect(),
-        },
-        alerters: new.alerters.clone(),
-        time_limit: new.time_limit,
-        deliveries: Vec::new(),
-    };
-    if new.state == AlertState::Active {
-        head.queue(new.alert_time);
-    }
-    head
-}
-
-/// Child documents, ordered by `alert_match_seq` (the write time in µs × 1000 + position).
-fn child_documents(head: &AlertHead, matches: &[Match], at: Timestamp) -> Vec<(String, Value)> {
-    let head_id = head.doc_id();
-    let mut seen: Vec<&Match> = Vec::new();
-    (1_i64..)
-        .zip(matches)
-        .map(|(n, matched)| {
-            let occurrence = seen.iter().filter(|m| **m == matched).count();
-            seen.push(matched);
-            let fields = AlertFields {
-                rule: &head.alert.rule,
-                alert_info: json!({"type": head.alerters.first().map_or("", String::as_str)}),
-                alert_sent: false,
-                alert_time: head.alert.alert_time,
-                aggregate_id: Some(&head_id),
-                aggregation_key: head.alert.aggregation_key.as_deref(),
-                alert_exception: None,
-                now: at,
-            };
-            let mut doc = alert_document(matched, &fields);
-            doc["alert_match_seq"] = json!(
-                at.as_micros()
-                    .saturating_mul(1000)
-                    .saturating_add(n.min(999))
-            );
-            (child_doc_id(head.alert.id, matched, occurrence), doc)
-        })
-        .collect()
-}
-
-fn child_match(source: &Value) -> Match {
-    let timestamp = ["match_time", "alert_time"]
-        .iter()
-        .find_map(|f| source[*f].as_str().and_then(Timestamp::parse_iso))
-        .unwrap_or(Timestamp::from_micros(0));
-    Match {
-        timestamp,
-        body: source["match_body"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default(),
-    }
-}
-
-fn apply_outcome(
-    id: OutboxId,
-    head: &mut AlertHead,
-    position: u32,
-    outcome: &DeliveryOutcome,
-) -> CoreResult<()> {
-    let entry = head
-        .deliveries
-        .iter_mut()
-        .find(|d| d.position == position)
-        .ok_or_else(|| alert_core::Error::Store(format!("no outbox row {id}")))?;
-    if entry.status != DeliveryStatus::Pending {
-        return Err(alert_core::Error::Store(format!(
-            "cannot record a delivery on outbox row {id}: it is already {}",
-            entry.status.as_str()
-        )));
-    }
-    match outcome {
-        DeliveryOutcome::Delivered { .. } => entry.status = DeliveryStatus::Delivered,
-        DeliveryOutcome::Retry {
-            error,
-            next_attempt,
-            ..
-        } => {
-            entry.attempts += 1;
-            entry.last_error = Some(error.clone());
-            entry.next_attempt = *next_attempt;
-        }
-        DeliveryOutcome::Failed { error, .. } => {
-            entry.status = DeliveryStatus::Failed;
-            entry.attempts += 1;
-            entry.last_error = Some(error.clone());
-        }
-    }
-    Ok(())
-}
-
-fn silence_with_rule(silence: &Silence, now: Timestamp) -> Value {
-    let mut doc = silence_document(silence, now);
-    doc["alert_rule"] = json!(silence.rule);
-    doc
-}
-
-/// Silences from documents: the rule from `alert_rule`, else `fallback`, else the key up to
-/// its first dot; one per key (the first seen, the query sorts by `until` descending).
-fn silences_from(docs: &[StoredDoc], fallback: Option<&str>) -> CoreResult<Vec<Silence>> {
-    let mut silences: Vec<Silence> = Vec::new();
-    for doc in docs {
-        let key = doc.source["rule_name"].as_str().unwrap_or_default();
-        let rule = doc.source["alert_rule"]
-            .as_str()
-            .or(fallback)
-            .unwrap_or_else(|| key.split('.').next().unwrap_or(key));
-        let silence = silence_from_document(rule, &doc.source).map_err(store_error)?;
-        if !silences.iter().any(|s| s.key == silence.key) {
-            silences.push(silence);
-        }
-    }
-    silences.sort_by(|a, b| (&a.rule, &a.key).cmp(&(&b.rule, &b.key)));
-    Ok(silences)
 }
 
 #[async_trait]
