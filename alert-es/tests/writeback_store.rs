@@ -330,6 +330,10 @@ async fn silences_expire_are_replaced_by_key_and_include_elastalert2_ones() {
         .set_silence(&silence("other", "other", 900))
         .await
         .unwrap();
+    store
+        .set_silence(&silence("r.x", "r.x", 900))
+        .await
+        .unwrap();
     memory
         .lock()
         .unwrap()
@@ -357,7 +361,10 @@ async fn silences_expire_are_replaced_by_key_and_include_elastalert2_ones() {
         ]
     );
     assert_eq!(keys(store.silences("r", t(350)).await.unwrap()).len(), 1);
-    assert_eq!(store.all_silences(t(0)).await.unwrap().len(), 3);
+    let all = store.all_silences(t(0)).await.unwrap();
+    assert_eq!(all.len(), 4, "{all:?} {:?}", docs(&memory, "wb_silence"));
+    let other = store.silences("r.x", t(0)).await.unwrap();
+    assert_eq!(keys(other), [("r.x".into(), "r.x".into(), t(900))]);
 }
 
 #[tokio::test]

@@ -28,13 +28,13 @@ pub fn silence_key_query(key: &str) -> Value {
     })
 }
 
-/// The silences still running at `now`, of one rule or of all (`alert_rule` is ours; silences
-/// ElastAlert2 wrote match by key: the rule name or `<rule>.<...>`).
+/// The silences still running at `now`, of one rule or of all. A rule's keys are its name,
+/// `<name>.<query key value>` and `<name>._silence`, matched on `rule_name` (a keyword in
+/// ElastAlert2's mapping; our `alert_rule` field is not mapped, so it is checked after reading).
 pub fn silences_query(rule: Option<&str>, now: Timestamp) -> Value {
     let mut filter = vec![json!({"range": {"until": {"gt": now.to_iso()}}})];
     if let Some(rule) = rule {
         filter.push(json!({"bool": {"should": [
-            {"term": {"alert_rule": rule}},
             {"term": {"rule_name": rule}},
             {"prefix": {"rule_name": format!("{rule}.")}},
         ], "minimum_should_match": 1}}));

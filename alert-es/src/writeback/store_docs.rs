@@ -133,7 +133,8 @@ pub(crate) fn silence_with_rule(silence: &Silence, now: Timestamp) -> Value {
 }
 
 /// Silences from documents: the rule from `alert_rule`, else `fallback`, else the key up to
-/// its first dot; one per key (the first seen, the query sorts by `until` descending).
+/// its first dot; one per key (the first seen, the query sorts by `until` descending). With
+/// `fallback` (one rule's silences) documents whose `alert_rule` names another rule are dropped.
 pub(crate) fn silences_from(
     docs: &[StoredDoc],
     fallback: Option<&str>,
@@ -141,8 +142,13 @@ pub(crate) fn silences_from(
     let mut silences: Vec<Silence> = Vec::new();
     for doc in docs {
         let key = doc.source["rule_name"].as_str().unwrap_or_default();
-        let rule = doc.source["alert_rule"]
-            .as_str()
+        let own_rule = doc.source["alert_rule"].as_str();
+        if let (Some(own), Some(wanted)) = (own_rule, fallback)
+            && own != wanted
+        {
+            continue; // the key of a rule whose name extends this one (`r` and `r.x`)
+        }
+        let rule = own_rule
             .or(fallback)
             .unwrap_or_else(|| key.split('.').next().unwrap_or(key));
         let silence =
