@@ -29,6 +29,9 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The cluster named in `config.yaml` cannot be reached or used.
+    #[error("cluster: {0}")]
+    Cluster(alert_es::Error),
     /// A data file that is not NDJSON or a JSON array of documents.
     #[error("{path}: {message}")]
     Data {
@@ -37,6 +40,13 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+}
+
+impl From<alert_es::Error> for Error {
+    /// Not a `#[source]`: the message already carries the cluster's, once.
+    fn from(error: alert_es::Error) -> Self {
+        Error::Cluster(error)
+    }
 }
 
 /// Shorthand for results of this crate.

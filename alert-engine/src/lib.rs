@@ -44,6 +44,7 @@
 //! ```
 
 mod channel_notifier;
+pub mod cluster;
 pub mod delivery;
 mod disk_files;
 pub mod engine;

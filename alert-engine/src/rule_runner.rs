@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use alert_core::alert::{Disposition, MatchProcessor, RuleStatus};
+use alert_core::alert::{Disposition, Match, MatchProcessor, RuleStatus};
 use alert_core::config::{ConfigFiles, Rule};
 use alert_core::document::{Event, lookup_es_key, python_str};
 use alert_core::plan::{QueryKind, Segment, segment_size, segments};
@@ -155,6 +155,42 @@ impl RuleRunner {
             self.pause_until(until, next_start);
         }
         Ok(report)
+    }
+
+    /// Queries `range` once, as `elastalert-test-rule` does: new_term's baseline, every
+    /// segment with the rule's query kind, then the matches with `num_hits` and
+    /// `num_matches`. Nothing is committed, silenced or sent. Returns the matches and the hits.
+    pub async fn test_run(
+        &mut self,
+        backend: &dyn SearchBackend,
+        range: Segment,
+        global_run_every: Duration,
+        now: Timestamp,
+    ) -> Result<(Vec<Match>, u64)> {
+        self.feed_baseline(backend, Some(range.start), now).await?;
+        let kind = QueryKind::of(&self.rule);
+        let start = self.rule_type.align_run_start(range.start);
+        let size = segment_size(&self.rule, kind, global_run_every);
+        let aggs = self.rule_type.aggregation_query_for_run(start);
+        let mut hits = 0;
+        for segment in segments(start, range.end, size, kind) {
+            hits += self
+                .run_segment(backend, kind, segment, aggs.as_ref(), now)
+                .await?;
+            self.rule_type.garbage_collect(segment.end);
+        }
+        let mut matches = self.rule_type.take_matches();
+        let count = matches.len();
+        for m in &mut matches {
+            m.set("num_hits", hits);
+            m.set("num_matches", count);
+        }
+        Ok((matches, hits))
+    }
+
+    /// The rule's filters plus the blacklist/whitelist terms its queries carry.
+    pub fn filters(&self) -> &[Value] {
+        &self.filters
     }
 
     /// Waits until `until`; with `limit_execution_coverage` the next run starts there.

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use alert_core::config::{GlobalConfig, Rule, load_rules_folder};
 use alert_core::plan::default_offline_range;
-use alert_core::port::{Notifier, StateStore};
+use alert_core::port::{Notifier, SearchBackend, StateStore};
 use alert_core::run_window::StartSettings;
 use alert_core::time::{Duration, Timestamp};
 use serde_json::Value;
 
+use crate::cluster::{self, names_cluster};
 use crate::delivery::Notifiers;
 use crate::engine::{CycleReport, Engine};
 use crate::local_backend::LocalBackend;
@@ -108,20 +109,21 @@ pub fn load_rules(global: &GlobalConfig, only: Option<&str>) -> Result<Vec<Rule>
     }
 }
 
-/// Runs every enabled rule once over the local files and delivers the alerts. Without
-/// `--start`, a rule that never ran starts at the first document (floored to `run_every`);
-/// without `--end`, runs end at the last document.
-pub async fn run_once(
-    global: &GlobalConfig,
-    options: &RunOptions,
-    notifier_for: NotifierFactory<'_>,
-    now: Timestamp,
-) -> Result<OnceReport> {
-    let rules = load_rules(global, options.rule.as_deref())?;
-    let source = SourceConfig::from_global(global)?;
+/// The backend of `alert run --once`: the cluster `config.yaml` names, or the local files
+/// read in full (with the first and last document times).
+type OnceBackend = (
+    Arc<dyn SearchBackend>,
+    LoadReport,
+    Option<(Timestamp, Timestamp)>,
+);
+
+async fn once_backend(global: &GlobalConfig) -> Result<OnceBackend> {
+    if names_cluster(global) {
+        return Ok((cluster::connect(global).await?, LoadReport::default(), None));
+    }
     let backend = Arc::new(LocalBackend::new("@timestamp"));
-    let loaded = match &source {
-        SourceConfig::Files { paths, .. } => load_files(&backend, &expand(paths)?)?,
+    let loaded = match SourceConfig::from_global(global)? {
+        SourceConfig::Files { paths, .. } => load_files(&backend, &expand(&paths)?)?,
         SourceConfig::Stdin => {
             return Err(config_error(
                 global,
@@ -129,7 +131,23 @@ pub async fn run_once(
             ));
         }
     };
-    let (default_start, end) = match backend.bounds() {
+    let bounds = backend.bounds();
+    Ok((backend, loaded, bounds))
+}
+
+/// Runs every enabled rule once and delivers the alerts. Over local files, without
+/// `--start` a rule that never ran starts at the first document (floored to `run_every`),
+/// and without `--end` runs end at the last document; over a cluster, runs are planned as
+/// `alert run` plans them (ending now).
+pub async fn run_once(
+    global: &GlobalConfig,
+    options: &RunOptions,
+    notifier_for: NotifierFactory<'_>,
+    now: Timestamp,
+) -> Result<OnceReport> {
+    let rules = load_rules(global, options.rule.as_deref())?;
+    let (backend, loaded, bounds) = once_backend(global).await?;
+    let (default_start, end) = match bounds {
         Some((first, last)) => {
             let range = default_offline_range(first, last, global.run_every);
             (Some(range.start), options.end.or(Some(range.end)))
@@ -226,24 +244,13 @@ pub async fn run_daemon(
     on_reload: &mut (dyn FnMut(&ReloadReport) + Send),
 ) -> Result<()> {
     let rules = load_rules(global, options.rule.as_deref())?;
-    let source = SourceConfig::from_global(global)?;
-    let backend = Arc::new(LocalBackend::new("@timestamp"));
     let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
-    let mut follower = None;
-    match &source {
-        SourceConfig::Files {
-            paths,
-            follow: true,
-        } => {
-            let mut files = FileFollower::new(paths.clone());
-            files.resume(store.as_ref()).await?;
-            follower = Some(files);
-        }
-        SourceConfig::Files { paths, .. } => {
-            load_files(&backend, &expand(paths)?)?;
-        }
-        SourceConfig::Stdin => crate::source::spawn_stdin_reader(backend.clone()),
-    }
+    let (backend, local, mut follower): (Arc<dyn SearchBackend>, _, _) = if names_cluster(global) {
+        (cluster::connect(global).await?, None, None)
+    } else {
+        let (local, follower) = local_source(global, store.as_ref()).await?;
+        (local.clone(), Some(local), follower)
+    };
     let notifiers = notifiers_for(&rules, notifier_for)?;
     let settings = RunSettings {
         start: StartSettings {
@@ -273,16 +280,16 @@ pub async fn run_daemon(
                 on_reload(&reloaded);
             }
         }
-        if let Some(files) = follower.as_mut() {
-            let polled = files.poll(&backend)?;
+        if let (Some(files), Some(local)) = (follower.as_mut(), local.as_ref()) {
+            let polled = files.poll(local)?;
             for problem in polled.skipped.iter().chain(&polled.errors) {
                 eprintln!("warning: {problem}");
             }
         }
         let report = engine.run_due(clock()).await?;
         on_cycle(&report);
-        if let Some(oldest) = engine.oldest_needed() {
-            backend.forget_before(oldest);
+        if let (Some(oldest), Some(local)) = (engine.oldest_needed(), local.as_ref()) {
+            local.forget_before(oldest);
         }
         if let Some(files) = follower.as_mut() {
             files
@@ -300,6 +307,31 @@ pub async fn run_daemon(
             () = tokio::time::sleep(tick(engine.runners.iter().map(|r| r.rule().run_every))) => {}
         }
     }
+}
+
+/// The local source of the daemon: files read in full, files followed (resumed from the
+/// store), or standard input.
+async fn local_source(
+    global: &GlobalConfig,
+    store: &dyn StateStore,
+) -> Result<(Arc<LocalBackend>, Option<FileFollower>)> {
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let mut follower = None;
+    match SourceConfig::from_global(global)? {
+        SourceConfig::Files {
+            paths,
+            follow: true,
+        } => {
+            let mut files = FileFollower::new(paths);
+            files.resume(store).await?;
+            follower = Some(files);
+        }
+        SourceConfig::Files { paths, .. } => {
+            load_files(&backend, &expand(&paths)?)?;
+        }
+        SourceConfig::Stdin => crate::source::spawn_stdin_reader(backend.clone()),
+    }
+    Ok((backend, follower))
 }
 
 /// Notices edits of the rules folder: a cheap fingerprint (paths, sizes, modification times)

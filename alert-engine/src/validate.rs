@@ -24,7 +24,7 @@ pub fn check_rule(
     AggregationPolicy::of(rule)?;
     ExecutionLimit::of(rule)?;
     // With no cluster configured the filters run in process, so they must compile locally.
-    if global.raw.contains_key("source") || !global.raw.contains_key("es_host") {
+    if !crate::cluster::names_cluster(global) {
         let mut filters = rule.filter.clone();
         filters.extend(list_query_filter(rule, files)?);
         Filter::compile(&filters, now).map_err(|e| e.in_file(&rule.file, "filter"))?;

@@ -1,14 +1,18 @@
-//! `alert test-rule RULE --data FILE`.
+//! `alert test-rule RULE --data FILE`, or `alert test-rule RULE [--days N]` against the cluster
+//! `config.yaml` names.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alert_core::config::{ConfigDefaults, load_rule_file};
-use alert_core::time::Timestamp;
+use alert_core::config::{ConfigDefaults, GlobalConfig, Rule, load_rule_file};
+use alert_core::plan::Segment;
+use alert_core::time::{Duration, Timestamp};
+use alert_engine::cluster::{self, names_cluster};
 use alert_engine::run_command::state_path;
 use alert_engine::test_rule::{
-    TestRuleOptions, TestRuleReport, run_test_rule, save_matches, send_matches,
+    TestRuleOptions, TestRuleReport, run_test_rule, run_test_rule_on_backend, save_matches,
+    send_matches,
 };
 use alert_engine::{DiskFiles, SqliteStore, process_env};
 use anyhow::Context;
@@ -28,9 +32,13 @@ pub(crate) struct TestRuleArgs {
     /// The global config (default: ./config.yaml, else built-in defaults).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Documents to run on: NDJSON (one per line) or a JSON array.
+    /// Documents to run on: NDJSON (one per line) or a JSON array. Without it, the rule
+    /// queries the cluster config.yaml names (`es_host`), as elastalert-test-rule does.
     #[arg(long)]
-    data: PathBuf,
+    data: Option<PathBuf>,
+    /// Against a cluster: query this many days before --end (or now); default 1.
+    #[arg(long, conflicts_with = "data")]
+    days: Option<u32>,
     /// Exclusive start of the range (ISO 8601 or NOW; default: first document, floored to run_every).
     #[arg(long, value_parser = parse_time)]
     start: Option<Timestamp>,
@@ -77,13 +85,19 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
         count_only: args.count_only,
         global_run_every: global.run_every,
     };
-    let progress = progress_bar(&args.data);
     let now = Timestamp::from_chrono(&chrono_now());
-    let report = run_test_rule(&rule, &args.data, &options, now, &mut |bytes| {
-        progress.set_position(bytes)
-    })
+    let report = match &args.data {
+        Some(data) => {
+            let progress = progress_bar(data);
+            let report = run_test_rule(&rule, data, &options, now, &mut |bytes| {
+                progress.set_position(bytes)
+            });
+            progress.finish_and_clear();
+            report
+        }
+        None => query_cluster(args, &global, &rule, &options, now)?,
+    }
     .with_context(|| format!("running {}", args.rule.display()))?;
-    progress.finish_and_clear();
     print_report(args, &report, &|| {
         if !args.alert && args.format == Format::Text && !args.count_only {
             preview::print_previews(&rule, &report.matches, now)?;
@@ -132,6 +146,38 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The rule's queries against the cluster of `config.yaml`, over `--start`/`--end` or the
+/// last `--days` (1) before `--end` or now.
+fn query_cluster(
+    args: &TestRuleArgs,
+    global: &GlobalConfig,
+    rule: &Rule,
+    options: &TestRuleOptions,
+    now: Timestamp,
+) -> anyhow::Result<alert_engine::Result<TestRuleReport>> {
+    if !names_cluster(global) {
+        anyhow::bail!(
+            "no --data FILE and no cluster: pass --data, or set es_host in {} to query \
+             Elasticsearch or OpenSearch over the last --days",
+            global.file.display()
+        );
+    }
+    let end = args.end.unwrap_or(now);
+    let days = i64::from(args.days.unwrap_or(1));
+    let start = args
+        .start
+        .unwrap_or_else(|| end.minus(Duration::from_secs(days * 86_400)));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    Ok(runtime.block_on(async {
+        let backend = cluster::connect(global).await?;
+        let range = Segment { start, end };
+        run_test_rule_on_backend(rule, backend.as_ref(), range, options, now).await
+    }))
+}
+
 fn notifier_for(
     name: &str,
 ) -> alert_engine::Result<std::sync::Arc<dyn alert_core::port::Notifier>> {
@@ -161,12 +207,14 @@ fn print_report(
     report: &TestRuleReport,
     previews: &dyn Fn() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    let source = args
+        .data
+        .as_ref()
+        .map_or_else(|| "cluster".to_string(), |d| d.display().to_string());
     for skipped in &report.skipped {
         eprintln!(
-            "warning: {}:{}: skipped: {}",
-            args.data.display(),
-            skipped.position,
-            skipped.reason
+            "warning: {source}:{}: skipped: {}",
+            skipped.position, skipped.reason
         );
     }
     let stdout = std::io::stdout();

@@ -28,13 +28,7 @@ impl SourceConfig {
     /// directory when they match there, else from the config file's folder.
     pub fn from_global(global: &GlobalConfig) -> Result<Self> {
         let Some(source) = global.raw.get("source") else {
-            let message = if global.raw.contains_key("es_host") {
-                "es_host is set, but the Elasticsearch backend is not available in this build yet; "
-                    .to_string()
-                    + HOW_TO
-            } else {
-                format!("no `source` and no `es_host`: {HOW_TO}")
-            };
+            let message = format!("no `source` and no `es_host`: {HOW_TO}");
             return Err(config_error(global, message));
         };
         let Value::Object(map) = source else {

@@ -3,6 +3,7 @@
 //! Unlike `elastalert-test-rule --data`, the rule's filters are applied. Documents are sorted by
 //! timestamp and fed to the rule type in the segments ElastAlert2's `run_rule` uses.
 
+mod cluster;
 mod data_file;
 mod save;
 mod send;
@@ -21,6 +22,7 @@ use serde_json::Value;
 use crate::Result;
 use crate::disk_files::DiskFiles;
 use crate::local_query::{LocalQuery, feed_baseline};
+pub use cluster::run_test_rule_on_backend;
 pub(crate) use data_file::{Entry, read_entries};
 pub use save::save_matches;
 pub use send::{SendResult, send_matches, test_alert};
