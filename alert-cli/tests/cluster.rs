@@ -119,6 +119,7 @@ async fn run_once_alerts_on_the_cluster_hits_through_the_debug_notifier() {
         .stdout(predicate::str::contains(
             "Alert for many-errors at 2026-01-01T00:13:00Z",
         ))
+        .stderr(predicate::str::contains("querying Elasticsearch 7.10.2"))
         .stderr(predicate::str::contains("rule 'many-errors'"))
         .stderr(predicate::str::contains("1 alerted"));
 }

@@ -46,3 +46,14 @@ pub async fn connect(global: &GlobalConfig) -> Result<Arc<EsBackend>> {
     );
     Ok(Arc::new(backend))
 }
+
+/// `Elasticsearch 8.15.0` or `OpenSearch 2.19.0`, for reports.
+pub fn describe(backend: &EsBackend) -> String {
+    let info = backend.cluster();
+    let family = if info.version.is_opensearch() {
+        "OpenSearch"
+    } else {
+        "Elasticsearch"
+    };
+    format!("{family} {}", info.number)
+}

@@ -79,8 +79,10 @@ fn config_error(global: &GlobalConfig, message: String) -> Error {
 /// What `alert run --once` did.
 #[derive(Debug, Clone)]
 pub struct OnceReport {
-    /// What reading the source found.
+    /// What reading the source found (nothing over a cluster).
     pub source: LoadReport,
+    /// The cluster queried (`Elasticsearch 8.15.0`), when `config.yaml` names one.
+    pub cluster: Option<String>,
     /// Rules that are disabled (`is_enabled: false`).
     pub disabled: Vec<String>,
     /// The cycle.
@@ -111,15 +113,22 @@ pub fn load_rules(global: &GlobalConfig, only: Option<&str>) -> Result<Vec<Rule>
 
 /// The backend of `alert run --once`: the cluster `config.yaml` names, or the local files
 /// read in full (with the first and last document times).
-type OnceBackend = (
-    Arc<dyn SearchBackend>,
-    LoadReport,
-    Option<(Timestamp, Timestamp)>,
-);
+struct OnceBackend {
+    backend: Arc<dyn SearchBackend>,
+    loaded: LoadReport,
+    cluster: Option<String>,
+    bounds: Option<(Timestamp, Timestamp)>,
+}
 
 async fn once_backend(global: &GlobalConfig) -> Result<OnceBackend> {
     if names_cluster(global) {
-        return Ok((cluster::connect(global).await?, LoadReport::default(), None));
+        let backend = cluster::connect(global).await?;
+        return Ok(OnceBackend {
+            cluster: Some(cluster::describe(&backend)),
+            backend,
+            loaded: LoadReport::default(),
+            bounds: None,
+        });
     }
     let backend = Arc::new(LocalBackend::new("@timestamp"));
     let loaded = match SourceConfig::from_global(global)? {
@@ -131,8 +140,12 @@ async fn once_backend(global: &GlobalConfig) -> Result<OnceBackend> {
             ));
         }
     };
-    let bounds = backend.bounds();
-    Ok((backend, loaded, bounds))
+    Ok(OnceBackend {
+        bounds: backend.bounds(),
+        backend,
+        loaded,
+        cluster: None,
+    })
 }
 
 /// Runs every enabled rule once and delivers the alerts. Over local files, without
@@ -146,7 +159,12 @@ pub async fn run_once(
     now: Timestamp,
 ) -> Result<OnceReport> {
     let rules = load_rules(global, options.rule.as_deref())?;
-    let (backend, loaded, bounds) = once_backend(global).await?;
+    let OnceBackend {
+        backend,
+        loaded,
+        cluster,
+        bounds,
+    } = once_backend(global).await?;
     let (default_start, end) = match bounds {
         Some((first, last)) => {
             let range = default_offline_range(first, last, global.run_every);
@@ -183,6 +201,7 @@ pub async fn run_once(
     let cycle = engine.run_cycle(now).await?;
     Ok(OnceReport {
         source: loaded,
+        cluster,
         disabled,
         cycle,
         outbox_depth: store.outbox_depth().await?,

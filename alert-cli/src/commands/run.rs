@@ -115,15 +115,22 @@ fn print_report(log: &Log, report: &OnceReport) {
             json!({"line": line}),
         );
     }
-    log.info(
-        "source",
-        format_args!(
-            "read {} documents from {} file(s)",
-            report.source.documents,
-            report.source.files.len()
+    match &report.cluster {
+        Some(cluster) => log.info(
+            "source",
+            format_args!("querying {cluster}"),
+            json!({"cluster": cluster}),
         ),
-        json!({"documents": report.source.documents, "files": report.source.files.len()}),
-    );
+        None => log.info(
+            "source",
+            format_args!(
+                "read {} documents from {} file(s)",
+                report.source.documents,
+                report.source.files.len()
+            ),
+            json!({"documents": report.source.documents, "files": report.source.files.len()}),
+        ),
+    }
     if !report.disabled.is_empty() {
         log.info(
             "disabled",
