@@ -1,5 +1,6 @@
 //! [`EsBackend`] driven through the [`SearchBackend`] port against a wiremock "cluster" on
-//! 127.0.0.1: scroll paging over several pages feeding a frequency rule, count, terms,
+//! 127.0.0.1: scroll paging over several pages feeding a frequency rule, point-in-time paging
+//! with `search_after`, count, terms,
 //! aggregation and new_term baseline queries, a missing index, and a query error.
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
@@ -252,4 +253,68 @@ async fn a_missing_index_gives_no_data_and_a_bad_query_names_the_rule_and_closes
         error.contains("rule 'r'") && error.contains("parsing_exception") && error.contains("400"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn elasticsearch_8_pages_with_a_point_in_time_and_search_after_then_closes_it() {
+    let server = cluster("8.15.0").await;
+    Mock::given(method("POST"))
+        .and(path("/logs/_pit"))
+        .and(query_param("keep_alive", "30s"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "p1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sorted = |ids: &[u32]| -> Vec<Value> {
+        hits(ids)
+            .into_iter()
+            .zip(ids)
+            .map(|(mut h, i)| {
+                h["sort"] = json!([i * 1000, i]);
+                h
+            })
+            .collect()
+    };
+    let total = json!({"value": 3, "relation": "eq"});
+    Mock::given(method("POST"))
+        .and(path("/_search"))
+        .and(body_partial_json(
+            json!({"pit": {"id": "p2"}, "search_after": [2000, 2]}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"pit_id": "p2", "hits": {"total": total, "hits": sorted(&[3])}}),
+            ),
+        )
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/_search"))
+        .and(body_partial_json(
+            json!({"pit": {"id": "p1"}, "track_total_hits": true,
+            "sort": [{"@timestamp": {"order": "asc"}}, {"_shard_doc": "asc"}]}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"pit_id": "p2", "hits": {"total": total, "hits": sorted(&[1, 2])}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/_pit"))
+        .and(body_partial_json(json!({"id": "p2"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"succeeded": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let es = backend(&server).await;
+    let r = rule("index: logs\ntype: any\nmax_query_size: 2\n");
+    let events = es.search(&query(&r, hour())).await.unwrap();
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e.source["_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["d1", "d2", "d3"]);
 }
