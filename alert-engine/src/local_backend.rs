@@ -1,7 +1,10 @@
 //! [`LocalBackend`]: the embedded default's search backend. Documents read from local files
 //! (or pushed in process) are held in memory, sorted by timestamp, and every query is
 //! answered with [`alert_core::filter`] and [`alert_core::aggregate`], as Elasticsearch would
-//! answer the queries ElastAlert2 sends.
+//! answer the queries ElastAlert2 sends. Each distinct filter list is evaluated once per
+//! document (`filter_cache`), however often its rules re-query their window.
+
+mod filter_cache;
 
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,12 +18,16 @@ use alert_core::time::{Timestamp, TimestampType};
 use async_trait::async_trait;
 use serde_json::Value;
 
+use filter_cache::{Docs, FilterCache, lock};
+
 /// Documents in memory, answering rule queries.
 #[derive(Debug)]
 pub struct LocalBackend {
     /// The field documents are ordered by (the rules' usual `timestamp_field`).
     timestamp_field: String,
-    docs: RwLock<Vec<Event>>,
+    docs: RwLock<Docs>,
+    /// The documents passing each filter list queried so far.
+    cache: FilterCache,
     /// Numbers the documents pushed without `_id`.
     next_id: AtomicU64,
 }
@@ -30,7 +37,8 @@ impl LocalBackend {
     pub fn new(timestamp_field: &str) -> Self {
         LocalBackend {
             timestamp_field: timestamp_field.to_string(),
-            docs: RwLock::new(Vec::new()),
+            docs: RwLock::new(Docs::default()),
+            cache: FilterCache::default(),
             next_id: AtomicU64::new(1),
         }
     }
@@ -54,35 +62,51 @@ impl LocalBackend {
                 None => rejected.push((i, format!("no timestamp in '{}'", self.timestamp_field))),
             }
         }
-        let mut all = self.docs.write().unwrap_or_else(|p| p.into_inner());
-        let sorted_append = match (all.last(), events.first()) {
+        events.sort_by_key(|e| e.timestamp);
+        let mut docs = self.docs.write().unwrap_or_else(|p| p.into_inner());
+        let sorted_append = match (docs.events.last(), events.first()) {
             (Some(last), Some(first)) => last.timestamp <= first.timestamp,
             _ => true,
         };
-        events.sort_by_key(|e| e.timestamp);
-        all.extend(events);
+        docs.events.extend(events);
         if !sorted_append {
-            all.sort_by_key(|e| e.timestamp);
+            // Positions move: the filter cache starts over.
+            docs.events.sort_by_key(|e| e.timestamp);
+            docs.epoch += 1;
         }
         rejected
     }
 
     /// Forgets documents older than `t` (no rule will query them again).
     pub fn forget_before(&self, t: Timestamp) {
-        let mut all = self.docs.write().unwrap_or_else(|p| p.into_inner());
-        let cut = all.partition_point(|e| e.timestamp < t);
-        all.drain(..cut);
+        let mut docs = self.docs.write().unwrap_or_else(|p| p.into_inner());
+        let cut = docs.events.partition_point(|e| e.timestamp < t);
+        docs.events.drain(..cut);
+        docs.base += cut as u64;
+        self.cache.evict(&docs);
+    }
+
+    /// Distinct filter lists whose passing documents are cached.
+    pub fn cached_filters(&self) -> usize {
+        self.cache.len()
     }
 
     /// The first and last timestamps held.
     pub fn bounds(&self) -> Option<(Timestamp, Timestamp)> {
-        let all = self.docs.read().unwrap_or_else(|p| p.into_inner());
-        Some((all.first()?.timestamp, all.last()?.timestamp))
+        let docs = self.docs.read().unwrap_or_else(|p| p.into_inner());
+        Some((
+            docs.events.first()?.timestamp,
+            docs.events.last()?.timestamp,
+        ))
     }
 
     /// Documents held.
     pub fn len(&self) -> usize {
-        self.docs.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.docs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .events
+            .len()
     }
 
     /// Whether no document is held.
@@ -96,27 +120,39 @@ impl LocalBackend {
     /// most documents a rule looks at are not hits.
     fn select(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
         let rule = query.rule;
-        let filter = Filter::compile(query.filters, query.now)
-            .map_err(|e| e.in_file(&rule.file, "filter"))?;
-        let all = self.docs.read().unwrap_or_else(|p| p.into_inner());
+        let compile = || {
+            Filter::compile(query.filters, query.now).map_err(|e| e.in_file(&rule.file, "filter"))
+        };
+        let docs = self.docs.read().unwrap_or_else(|p| p.into_inner());
+        let all = &docs.events;
         let same_clock = rule.timestamp_field == self.timestamp_field
             && rule.timestamp_type == TimestampType::Iso;
-        let passes = |t: Timestamp, e: &Event| query.range.contains(t) && filter.matches(&e.source);
-        let mut out: Vec<Event> = if same_clock {
-            let lo = all.partition_point(|e| e.timestamp < query.range.start);
-            let hi = all.partition_point(|e| e.timestamp <= query.range.end);
-            all[lo..hi]
-                .iter()
-                .filter(|e| passes(e.timestamp, e))
-                .map(|e| decorate(rule, e.clone()))
-                .collect()
-        } else {
+        let lo = all.partition_point(|e| e.timestamp < query.range.start);
+        let hi = all.partition_point(|e| e.timestamp <= query.range.end);
+        let in_range = |e: &&Event| query.range.contains(e.timestamp);
+        let mut out: Vec<Event> = if !same_clock {
+            let filter = compile()?;
             all.iter()
                 .filter_map(|e| {
                     let raw = lookup_es_key(&e.source, &rule.timestamp_field)?;
                     let t = rule.timestamp_type.parse_value(raw)?;
-                    passes(t, e).then(|| decorate(rule, Event::new(t, e.source.clone())))
+                    (query.range.contains(t) && filter.matches(&e.source))
+                        .then(|| decorate(rule, Event::new(t, e.source.clone())))
                 })
+                .collect()
+        } else if let Some(entry) = self.cache.entry(query.filters, compile)? {
+            lock(&entry)
+                .hits_between(&docs, lo, hi)
+                .into_iter()
+                .filter(in_range)
+                .map(|e| decorate(rule, e.clone()))
+                .collect()
+        } else {
+            let filter = compile()?;
+            all[lo..hi]
+                .iter()
+                .filter(|e| in_range(e) && filter.matches(&e.source))
+                .map(|e| decorate(rule, e.clone()))
                 .collect()
         };
         out.sort_by_key(|e| e.timestamp);
