@@ -1,7 +1,7 @@
 //! [`EsBackend`] driven through the [`SearchBackend`] port against a wiremock "cluster" on
 //! 127.0.0.1: scroll paging over several pages feeding a frequency rule, point-in-time paging
-//! with `search_after`, count, terms,
-//! aggregation and new_term baseline queries, a missing index, and a query error.
+//! with `search_after`, count, terms, aggregation and new_term baseline queries, a missing
+//! index, and a query error.
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
 
