@@ -110,7 +110,8 @@ impl Engine {
     }
 
     /// Runs every rule once at `now`, then releases due aggregates and delivers the outbox.
-    /// A failing rule is reported and recorded in the store; the others still run.
+    /// A failing rule is reported and recorded in the store; the others still run. Rule runs
+    /// are spawned on the current tokio runtime (a multi-thread one runs them in parallel).
     pub async fn run_cycle(&mut self, now: Timestamp) -> Result<CycleReport> {
         self.run_rules(now, true).await
     }
@@ -132,31 +133,58 @@ impl Engine {
             .flatten()
     }
 
-    async fn run_rules(&mut self, now: Timestamp, all: bool) -> Result<CycleReport> {
-        let mut report = CycleReport::default();
-        let backend = self.backend.as_ref();
-        let store = self.store.as_ref();
-        let settings = &self.settings;
-        // Up to `max_threads` rules run at once; results keep the rules' order.
-        let outcomes: Vec<(String, Result<RunReport>)> = stream::iter(
-            self.runners
-                .iter_mut()
-                .filter(|r| all || r.is_due(now))
-                .map(|runner| async move {
-                    let name = runner.rule().name.clone();
+    /// Runs the due rules, up to `max_threads` at once, each as its own task so that their
+    /// CPU work (filtering, the rule type) spreads over the runtime's worker threads. Results
+    /// keep the rules' order; every runner is back in place afterwards.
+    async fn run_each(&mut self, now: Timestamp, all: bool) -> Vec<(String, Result<RunReport>)> {
+        let mut slots: Vec<Option<RuleRunner>> = std::mem::take(&mut self.runners)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let due: Vec<(usize, RuleRunner)> = slots
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, slot)| slot.as_ref().is_some_and(|r| all || r.is_due(now)))
+            .filter_map(|(i, slot)| Some((i, slot.take()?)))
+            .collect();
+        let (backend, store, settings) = (self.backend.clone(), self.store.clone(), self.settings);
+        let finished: Vec<(usize, RuleRunner, Result<RunReport>)> =
+            stream::iter(due.into_iter().map(|(i, mut runner)| {
+                let (backend, store) = (backend.clone(), store.clone());
+                tokio::spawn(async move {
                     let started = std::time::Instant::now();
-                    let outcome = runner.run(backend, store, settings, now).await;
+                    let outcome = runner.run(&*backend, &*store, &settings, now).await;
                     if let Ok(run) = &outcome
                         && run.range.is_some()
                     {
-                        crate::metrics::record_run(&name, run, started.elapsed().as_secs_f64());
+                        let took = started.elapsed().as_secs_f64();
+                        crate::metrics::record_run(&runner.rule().name, run, took);
                     }
-                    (name, outcome)
-                }),
-        )
-        .buffered(self.concurrency.max(1))
-        .collect()
-        .await;
+                    (i, runner, outcome)
+                })
+            }))
+            .buffered(self.concurrency.max(1))
+            .map(|joined| match joined {
+                Ok(done) => done,
+                // A panicking run panics the cycle, as it did when runs were not spawned.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("a rule run was cancelled: {e}"),
+            })
+            .collect()
+            .await;
+        let mut outcomes = Vec::with_capacity(finished.len());
+        for (i, runner, outcome) in finished {
+            outcomes.push((runner.rule().name.clone(), outcome));
+            slots[i] = Some(runner);
+        }
+        self.runners = slots.into_iter().flatten().collect();
+        outcomes
+    }
+
+    async fn run_rules(&mut self, now: Timestamp, all: bool) -> Result<CycleReport> {
+        let mut report = CycleReport::default();
+        let outcomes = self.run_each(now, all).await;
+        let store = self.store.as_ref();
         for (name, outcome) in outcomes {
             let outcome = match outcome {
                 Ok(run) => Ok(run),

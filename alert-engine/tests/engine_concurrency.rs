@@ -1,4 +1,4 @@
-//! `max_threads`: up to that many rules run at once.
+//! `max_threads`: up to that many rules run at once, in parallel on a multi-thread runtime.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
 
 use std::collections::HashMap;
@@ -24,6 +24,8 @@ struct Watched {
     inner: LocalBackend,
     now: AtomicUsize,
     peak: AtomicUsize,
+    /// Whether a search holds its thread (CPU-bound work) rather than yielding.
+    blocking: bool,
 }
 
 #[async_trait]
@@ -31,7 +33,11 @@ impl SearchBackend for Watched {
     async fn search(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
         let current = self.now.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(current, Ordering::SeqCst);
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        if self.blocking {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        }
         let out = self.inner.search(query).await;
         self.now.fetch_sub(1, Ordering::SeqCst);
         out
@@ -77,11 +83,12 @@ fn rule(name: &str) -> Rule {
     load_rule_file(&files, &global, Path::new("rules/r.yaml"), &|_| None).unwrap()
 }
 
-async fn peak_with(concurrency: usize) -> usize {
+async fn peak_with(concurrency: usize, blocking: bool) -> usize {
     let backend = Arc::new(Watched {
         inner: LocalBackend::new("@timestamp"),
         now: AtomicUsize::new(0),
         peak: AtomicUsize::new(0),
+        blocking,
     });
     let store: Arc<dyn StateStore> = Arc::new(MemoryStore::new());
     let notifiers: Notifiers = HashMap::new();
@@ -113,18 +120,25 @@ async fn peak_with(concurrency: usize) -> usize {
     )
     .unwrap()
     .with_concurrency(concurrency);
-    let report = engine
-        .run_cycle(Timestamp::parse_iso("2026-01-01T00:00:00Z").unwrap())
-        .await
-        .unwrap();
-    let names: Vec<&str> = report.runs.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["a", "b", "c", "d"], "reports keep the rules' order");
+    for minute in ["00:00:00", "00:01:00"] {
+        let now = Timestamp::parse_iso(&format!("2026-01-01T{minute}Z")).unwrap();
+        let report = engine.run_cycle(now).await.unwrap();
+        let names: Vec<&str> = report.runs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d"], "reports keep the rules' order");
+    }
+    assert_eq!(engine.rule_names(), ["a", "b", "c", "d"]);
     backend.peak.load(Ordering::SeqCst)
 }
 
 #[tokio::test]
 async fn rules_run_concurrently_up_to_max_threads() {
-    assert_eq!(peak_with(1).await, 1);
-    assert_eq!(peak_with(2).await, 2);
-    assert_eq!(peak_with(10).await, 4);
+    assert_eq!(peak_with(1, false).await, 1);
+    assert_eq!(peak_with(2, false).await, 2);
+    assert_eq!(peak_with(10, false).await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_runs_that_hold_their_thread_still_overlap_on_two_workers() {
+    assert_eq!(peak_with(1, true).await, 1);
+    assert_eq!(peak_with(10, true).await, 2);
 }
