@@ -19,7 +19,7 @@ use crate::local_backend::LocalBackend;
 use crate::reload::ReloadReport;
 use crate::rule_runner::RunSettings;
 use crate::source::{FileFollower, LoadReport, SourceConfig, expand, load_files};
-use crate::store::SqliteStore;
+use crate::store::open_state_store;
 use crate::{DiskFiles, Error, Result, process_env};
 
 /// Builds the notifier of an alerter name (the CLI passes `alert-notify`'s registry).
@@ -172,7 +172,7 @@ pub async fn run_once(
         }
         None => (None, options.end),
     };
-    let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
+    let store: Arc<dyn StateStore> = open_state_store(global)?;
     let disabled = rules
         .iter()
         .filter(|r| !r.is_enabled)
@@ -263,7 +263,7 @@ pub async fn run_daemon(
     on_reload: &mut (dyn FnMut(&ReloadReport) + Send),
 ) -> Result<()> {
     let rules = load_rules(global, options.rule.as_deref())?;
-    let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(state_path(global)?)?);
+    let store: Arc<dyn StateStore> = open_state_store(global)?;
     let (backend, local, mut follower): (Arc<dyn SearchBackend>, _, _) = if names_cluster(global) {
         (cluster::connect(global).await?, None, None)
     } else {

@@ -4,12 +4,11 @@
 
 use alert_core::alert::{Silence, query_key_silence_key, rule_silence_key};
 use alert_core::config::GlobalConfig;
-use alert_core::port::StateStore;
 use alert_core::time::{Duration, Timestamp};
 use serde_json::Value;
 
-use crate::run_command::{load_rules, state_path};
-use crate::store::SqliteStore;
+use crate::run_command::load_rules;
+use crate::store::open_state_store;
 use crate::{Error, Result};
 
 /// Parses a silence duration: compact (`2h`, `30m`, `1d`) or ElastAlert2's `--silence`
@@ -66,13 +65,13 @@ pub async fn set_silence(
         until: now.plus(duration),
         exponent: 0,
     };
-    let store = SqliteStore::open(state_path(global)?)?;
+    let store = open_state_store(global)?;
     store.set_silence(&silence).await?;
     Ok(silence)
 }
 
 /// The silences in force at `now`.
 pub async fn list_silences(global: &GlobalConfig, now: Timestamp) -> Result<Vec<Silence>> {
-    let store = SqliteStore::open(state_path(global)?)?;
+    let store = open_state_store(global)?;
     Ok(store.all_silences(now).await?)
 }

@@ -7,10 +7,12 @@
 //! deadline `alert_time` + the alert's time limit), and only pending rows take delivery
 //! outcomes. An alert's `created_at` is its commit's `at`.
 
+mod choice;
 mod memory;
 mod migrations;
 mod sqlite;
 
+pub use choice::{open_state_store, uses_cluster_state};
 pub use memory::MemoryStore;
 pub use migrations::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;

@@ -1,0 +1,81 @@
+//! Which state store a `config.yaml` selects.
+//!
+//! When the config names a cluster (`es_host`/`es_hosts`, see
+//! [`names_cluster`](crate::cluster::names_cluster)) the state lives where ElastAlert2 keeps
+//! it, in the writeback indices under `writeback_index`
+//! ([`EsStateStore`]), so that a deployment moving from ElastAlert2 resumes from its status,
+//! silences and pending alerts. `state: {type: sqlite}` (or a `state.path`) keeps it in the
+//! SQLite file instead, as without a cluster.
+
+use std::sync::Arc;
+
+use alert_core::config::GlobalConfig;
+use alert_core::port::StateStore;
+use alert_es::writeback::EsStateStore;
+use serde_json::Value;
+
+use super::SqliteStore;
+use crate::cluster::names_cluster;
+use crate::run_command::state_path;
+use crate::{Result, process_env};
+
+/// Whether the state goes to the cluster's writeback indices: a cluster is named and `state`
+/// asks for SQLite neither by `type` nor by `path`.
+///
+/// ```
+/// # use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles};
+/// # use std::path::Path;
+/// let load = |text: &str| {
+///     let files = MemoryFiles::new().with("c.yaml", text);
+///     GlobalConfig::load(&files, Path::new("c.yaml"), &|_| None, ConfigDefaults::Daemon).unwrap()
+/// };
+/// let base = "rules_folder: r\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n";
+/// use alert_engine::store::uses_cluster_state;
+/// assert!(uses_cluster_state(&load(&format!("{base}es_host: es-1\nwriteback_index: wb\n"))));
+/// assert!(!uses_cluster_state(&load(&format!("{base}es_host: es-1\nstate: {{type: sqlite}}\n"))));
+/// assert!(!uses_cluster_state(&load(base)));
+/// ```
+pub fn uses_cluster_state(global: &GlobalConfig) -> bool {
+    let sqlite_requested = match global.raw.get("state") {
+        Some(Value::Object(state)) => {
+            state.get("type").and_then(Value::as_str) == Some("sqlite")
+                || state.contains_key("path")
+        }
+        _ => false,
+    };
+    names_cluster(global) && !sqlite_requested
+}
+
+/// Opens the state store the config selects (see [`uses_cluster_state`]).
+pub fn open_state_store(global: &GlobalConfig) -> Result<Arc<dyn StateStore>> {
+    if uses_cluster_state(global) {
+        let store = EsStateStore::from_options(&global.raw, &process_env)?;
+        tracing::info!("state kept in the cluster's writeback indices");
+        return Ok(Arc::new(store));
+    }
+    Ok(Arc::new(SqliteStore::open(state_path(global)?)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alert_core::config::{ConfigDefaults, MemoryFiles};
+    use std::path::Path;
+
+    #[test]
+    fn a_cluster_without_writeback_index_is_refused_naming_the_option() {
+        let files = MemoryFiles::new().with(
+            "c.yaml",
+            "rules_folder: r\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\nes_host: 127.0.0.1\n",
+        );
+        let global = GlobalConfig::load(
+            &files,
+            Path::new("c.yaml"),
+            &|_| None,
+            ConfigDefaults::Daemon,
+        )
+        .unwrap();
+        let err = open_state_store(&global).err().unwrap().to_string();
+        assert!(err.contains("writeback_index"), "{err}");
+    }
+}
