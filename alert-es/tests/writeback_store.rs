@@ -133,6 +133,12 @@ async fn a_run_writes_silences_then_alerts_then_status_in_elastalert2_documents(
     assert_eq!(head["aggregation_key"], "web-1");
     assert_eq!(child["aggregate_id"], json!(head_id));
     assert_eq!(child["match_body"], json!({"n": 2}));
+    let (_, silence) = &docs(&memory, "wb_silence")[0];
+    assert_eq!(
+        silence,
+        &json!({"rule_name": "r.bob", "until": t(500).to_iso(), "exponent": 0,
+                "@timestamp": t(101).to_iso(), "alert_rule": "r"})
+    );
     let (_, status) = &docs(&memory, "wb_status")[0];
     assert_eq!(status["rule_name"], "r");
     assert_eq!(status["endtime"], json!(t(100).to_iso()));
@@ -176,6 +182,26 @@ async fn a_replayed_run_neither_duplicates_an_alert_nor_resets_its_deliveries() 
     let deliveries = store.deliveries(first[0]).await.unwrap();
     assert_eq!(deliveries[0].1, DeliveryStatus::Delivered);
     assert!(store.due_deliveries(t(200), 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_run_that_failed_before_its_status_is_replayed_without_a_second_alert() {
+    let (store, memory, _server) = store().await;
+    let commit = run(
+        100,
+        vec![],
+        vec![AlertWrite::New(alert(AlertState::Active, 100, &["post"]))],
+    );
+    memory.lock().unwrap().fail_next = Some("POST /wb_status/_doc".into());
+    let err = store.commit_run(&commit).await.unwrap_err().to_string();
+    assert!(err.contains("injected_failure"), "{err}");
+    assert_eq!(store.rule_status("r").await.unwrap(), None);
+    assert_eq!(docs(&memory, "wb").len(), 2, "the alert was kept");
+    let ids = store.commit_run(&commit).await.unwrap();
+    assert_eq!(docs(&memory, "wb").len(), 2, "the replay did not add one");
+    assert_eq!(store.rule_status("r").await.unwrap().unwrap().end, t(100));
+    let due = store.due_deliveries(t(100), 10).await.unwrap();
+    assert_eq!((due.len(), due[0].alert.id), (1, ids[0]));
 }
 
 #[tokio::test]

@@ -91,6 +91,21 @@ impl EsStateStore {
         Ok(EsStateStore::new(EsClient::new(&config)?, writeback_index))
     }
 
+    /// Writes the silence document of a key, set at `now`.
+    async fn put_silence(&self, silence: &Silence, now: Timestamp) -> CoreResult<()> {
+        let index = self.index(WritebackIndex::Silence);
+        let doc = silence_with_rule(silence, now);
+        put(
+            &self.client,
+            &index,
+            &silence_doc_id(&silence.key),
+            doc,
+            None,
+        )
+        .await
+        .map_err(store_error)
+    }
+
     fn index(&self, index: WritebackIndex) -> String {
         index.name(&self.writeback_index)
     }
@@ -198,7 +213,7 @@ impl StateStore for EsStateStore {
     async fn commit_run(&self, commit: &RunCommit) -> CoreResult<Vec<AlertId>> {
         self.check_appends(&commit.alerts).await?;
         for silence in &commit.silences {
-            self.set_silence(silence).await?;
+            self.put_silence(silence, commit.at).await?;
         }
         let (docs, ids) = self.alert_documents(commit).await?;
         let alerts = self.index(WritebackIndex::Alerts);
@@ -237,19 +252,9 @@ impl StateStore for EsStateStore {
     }
 
     async fn set_silence(&self, silence: &Silence) -> CoreResult<()> {
-        let index = self.index(WritebackIndex::Silence);
-        // `@timestamp` of a silence is when it was set; the port gives no clock here, so the
-        // document records the moment it ends, which the reads do not use.
-        let doc = silence_with_rule(silence, silence.until);
-        put(
-            &self.client,
-            &index,
-            &silence_doc_id(&silence.key),
-            doc,
-            None,
-        )
-        .await
-        .map_err(store_error)
+        // `@timestamp` is when a silence was set; the port gives no clock here, so a silence set
+        // by hand records the moment it ends (no read uses the field).
+        self.put_silence(silence, silence.until).await
     }
 
     async fn open_aggregates(&self, rule: &str) -> CoreResult<Vec<OpenAggregate>> {

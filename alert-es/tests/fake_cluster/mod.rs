@@ -26,6 +26,9 @@ pub(crate) struct Memory {
     pub(crate) indices: BTreeMap<String, BTreeMap<String, Doc>>,
     /// Every request as `METHOD /path?query`, in arrival order.
     pub(crate) log: Vec<String>,
+    /// The next request whose `METHOD /path` starts with this fails with HTTP 400 (a crash
+    /// between two writes, as far as the store can tell).
+    pub(crate) fail_next: Option<String>,
     next_seq: i64,
 }
 
@@ -87,6 +90,14 @@ impl Respond for Responder {
             Some(q) => format!("{} {path}?{q}", request.method),
             None => format!("{} {path}", request.method),
         };
+        if memory
+            .fail_next
+            .as_ref()
+            .is_some_and(|p| line.starts_with(p.as_str()))
+        {
+            memory.fail_next = None;
+            return status(400, "injected_failure");
+        }
         memory.log.push(line);
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let method = request.method.as_str();
