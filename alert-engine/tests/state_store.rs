@@ -412,6 +412,14 @@ async fn silences_expire_and_are_replaced_by_key(store: &dyn StateStore) {
     };
     store.set_silence(&renewed).await.unwrap();
     assert_eq!(store.silences("a", t(400)).await.unwrap(), vec![renewed]);
+
+    // A key set again for another rule is that rule's now.
+    store.set_silence(&silence("b", "a", 2000)).await.unwrap();
+    assert_eq!(
+        keys(store.silences("a", t(200)).await.unwrap()),
+        ["a.web-1"]
+    );
+    assert_eq!(keys(store.silences("b", t(200)).await.unwrap()), ["a"]);
 }
 
 async fn source_positions_are_remembered_and_replaced(store: &dyn StateStore) {

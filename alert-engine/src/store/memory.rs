@@ -1,7 +1,7 @@
 //! [`MemoryStore`]: the state store's semantics without a file, for embedding and tests.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use alert_core::alert::{
@@ -37,7 +37,11 @@ pub struct MemoryStore {
 struct State {
     statuses: HashMap<String, RuleStatus>,
     silences: BTreeMap<String, Silence>,
+    /// The silence keys of each rule, so a run reads its own without scanning every silence.
+    silence_keys: HashMap<String, BTreeSet<String>>,
     alerts: BTreeMap<AlertId, AlertRow>,
+    /// The aggregating alerts, so runs and releases do not scan every alert ever stored.
+    aggregating: BTreeSet<AlertId>,
     outbox: BTreeMap<OutboxId, OutboxRow>,
     errors: Vec<ErrorRecord>,
     positions: HashMap<String, SourcePosition>,
@@ -134,11 +138,28 @@ impl State {
                 time_limit: new.time_limit,
             },
         );
+        if new.state == AlertState::Aggregating {
+            self.aggregating.insert(id);
+        }
         if new.state == AlertState::Active {
             let deadline = after(new.alert_time, new.time_limit);
             self.queue(id, new.alert_time, deadline);
         }
         id
+    }
+
+    /// Stores a silence under its key, replacing the key's previous one.
+    fn put_silence(&mut self, silence: &Silence) {
+        if let Some(old) = self.silences.insert(silence.key.clone(), silence.clone())
+            && old.rule != silence.rule
+            && let Some(keys) = self.silence_keys.get_mut(&old.rule)
+        {
+            keys.remove(&old.key);
+        }
+        self.silence_keys
+            .entry(silence.rule.clone())
+            .or_default()
+            .insert(silence.key.clone());
     }
 
     /// Appends matches to an alert checked by [`State::check_appends`].
@@ -175,8 +196,9 @@ impl State {
     /// The aggregating alerts matching `keep`, earliest `alert_time` first.
     fn aggregating(&self, keep: impl Fn(&StoredAlert) -> bool) -> Vec<&AlertRow> {
         let mut rows: Vec<&AlertRow> = self
-            .alerts
-            .values()
+            .aggregating
+            .iter()
+            .filter_map(|id| self.alerts.get(id))
             .filter(|row| row.alert.state == AlertState::Aggregating && keep(&row.alert))
             .collect();
         rows.sort_by_key(|row| (row.alert.alert_time, row.alert.id));
@@ -225,7 +247,7 @@ impl StateStore for MemoryStore {
             state.statuses.insert(status.rule.clone(), status.clone());
         }
         for silence in &commit.silences {
-            state.silences.insert(silence.key.clone(), silence.clone());
+            state.put_silence(silence);
         }
         let mut ids = Vec::new();
         for write in &commit.alerts {
@@ -238,9 +260,14 @@ impl StateStore for MemoryStore {
     }
 
     async fn silences(&self, rule: &str, now: Timestamp) -> Result<Vec<Silence>> {
-        let mut silences = self.all_silences(now).await?;
-        silences.retain(|s| s.rule == rule);
-        Ok(silences)
+        let state = self.lock()?;
+        let keys = state.silence_keys.get(rule).into_iter().flatten();
+        // The keys are in order, as `all_silences` sorts them.
+        Ok(keys
+            .filter_map(|key| state.silences.get(key))
+            .filter(|s| s.until > now)
+            .cloned()
+            .collect())
     }
 
     async fn all_silences(&self, now: Timestamp) -> Result<Vec<Silence>> {
@@ -257,7 +284,7 @@ impl StateStore for MemoryStore {
 
     async fn set_silence(&self, silence: &Silence) -> Result<()> {
         let mut state = self.lock()?;
-        state.silences.insert(silence.key.clone(), silence.clone());
+        state.put_silence(silence);
         Ok(())
     }
 
@@ -286,6 +313,7 @@ impl StateStore for MemoryStore {
             if let Some(row) = state.alerts.get_mut(id) {
                 row.alert.state = AlertState::Active;
             }
+            state.aggregating.remove(id);
             state.queue(*id, now, after(now, *limit));
         }
         Ok(due.into_iter().map(|(id, _)| id).collect())
