@@ -13,6 +13,7 @@
 //! );
 //! ```
 
+mod alertmanager;
 mod chat;
 mod command;
 mod debug;
@@ -23,6 +24,9 @@ pub mod http;
 mod ms_power_automate;
 mod ms_teams;
 mod options;
+mod pagerduty;
+mod post;
+mod post2;
 mod registry;
 mod slack;
 mod telegram;
@@ -32,6 +36,7 @@ pub mod title;
 #[cfg(test)]
 mod test_support;
 
+pub use alertmanager::AlertmanagerNotifier;
 pub use command::CommandNotifier;
 pub use debug::DebugNotifier;
 pub use discord::DiscordNotifier;
@@ -40,6 +45,9 @@ pub use error::{Error, Result};
 pub use ms_power_automate::MsPowerAutomateNotifier;
 pub use ms_teams::MsTeamsNotifier;
 pub use options::AlerterOptions;
+pub use pagerduty::PagerDutyNotifier;
+pub use post::HttpPostNotifier;
+pub use post2::HttpPost2Notifier;
 pub use registry::notifier_for;
 pub use slack::SlackNotifier;
 pub use telegram::TelegramNotifier;

@@ -19,6 +19,10 @@ pub fn notifier_for(name: &str) -> Result<Box<dyn Notifier>> {
         "discord" => Ok(Box::new(crate::DiscordNotifier::new())),
         "telegram" => Ok(Box::new(crate::TelegramNotifier::new())),
         "email" => Ok(Box::new(crate::EmailNotifier::new())),
+        "post" => Ok(Box::new(crate::HttpPostNotifier::new())),
+        "post2" => Ok(Box::new(crate::HttpPost2Notifier::new())),
+        "alertmanager" => Ok(Box::new(crate::AlertmanagerNotifier::new())),
+        "pagerduty" => Ok(Box::new(crate::PagerDutyNotifier::new())),
         other if SHIPPED_ALERTERS.contains(&other) => {
             Err(Error::AlerterNotImplemented(other.to_string()))
         }

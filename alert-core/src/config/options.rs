@@ -83,6 +83,10 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("smtp_timeout", OptionKind::Number),
     ("smtp_ca_certs", OptionKind::Any),
     ("smtp_ignore_ssl_errors", OptionKind::Boolean),
+    // alert's own: PagerDuty's timeout (ElastAlert2 has none) and the events URL (ElastAlert2
+    // always posts to events.pagerduty.com; a relay or a test receiver needs another).
+    ("pagerduty_timeout", OptionKind::Number),
+    ("pagerduty_events_url", OptionKind::String),
     // Read by ElastAlert2's new_term code (the end of its baseline), undocumented.
     ("start_date", OptionKind::String),
 ];

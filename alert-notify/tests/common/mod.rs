@@ -72,3 +72,36 @@ pub fn notification<'a>(rule: &'a Rule, alert: &'a StoredAlert) -> Notification<
         attempt: 0,
     }
 }
+
+/// What the outbox sees of a failed send: (alerter, message, retryable, `Retry-After` seconds).
+pub fn failure(outcome: alert_core::Result<()>) -> (String, String, bool, Option<u64>) {
+    match outcome {
+        Err(alert_core::Error::Notify {
+            alerter,
+            message,
+            retryable,
+            retry_after,
+        }) => (
+            alerter,
+            message,
+            retryable,
+            retry_after.map(|d| d.as_secs_f64() as u64),
+        ),
+        other => panic!("expected a notify error, got {other:?}"),
+    }
+}
+
+/// The replies every HTTP notifier must classify: (reply, retryable, `Retry-After` seconds).
+pub fn failing_replies() -> Vec<(Reply, bool, Option<u64>)> {
+    vec![
+        (Reply::status(500), true, None),
+        (Reply::status(503), true, None),
+        (Reply::status(400), false, None),
+        (Reply::status(404), false, None),
+        (
+            Reply::Status(429, vec![("Retry-After".into(), "7".into())], "slow".into()),
+            true,
+            Some(7),
+        ),
+    ]
+}

@@ -1,0 +1,87 @@
+//! The `alertmanager` notifier: ElastAlert2's `AlertmanagerAlerter`, which posts the alert to
+//! Prometheus Alertmanager's `/api/<version>/alerts` on each of `alertmanager_hosts`.
+
+pub(crate) mod config;
+pub(crate) mod payload;
+
+use alert_core::port::{Notification, Notifier};
+use alert_core::secret::Secret;
+use alert_core::time::Timestamp;
+use async_trait::async_trait;
+use serde_json::Value;
+
+use self::config::AlertmanagerConfig;
+use crate::options::AlerterOptions;
+use crate::post::payload::json_request;
+use crate::post::post_each;
+use crate::text::python::JsonStyle;
+use crate::{Error, Result, text, title};
+
+/// Posts one alert per notification (even an aggregated one) to every Alertmanager host.
+///
+/// Labels: `alertmanager_labels` (Jinja2 over the first match), `alertmanager_fields`,
+/// `alertname` (`alertmanager_alertname`, default the rule name) and `elastalert_rule`;
+/// annotations: `alertmanager_annotations`, the title under
+/// `alertmanager_alert_subject_labelname` (`summary`) and the body under
+/// `alertmanager_alert_text_labelname` (`description`). `alertmanager_resolve_time` sets
+/// `endsAt`. The API is `v2` unless `alertmanager_api_version` says `v1` (ElastAlert2's
+/// default, which Alertmanager 0.27 removed). Requests time out after `alertmanager_timeout`
+/// seconds (10); `alertmanager_proxy` is used for `https` hosts only.
+#[derive(Debug, Clone, Default)]
+pub struct AlertmanagerNotifier;
+
+impl AlertmanagerNotifier {
+    /// The Alertmanager notifier.
+    pub fn new() -> Self {
+        AlertmanagerNotifier
+    }
+
+    async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
+        let opts = AlerterOptions::of_notification(notification);
+        let config = AlertmanagerConfig::from_options(&opts)?;
+        let alerts = Value::Array(vec![build(notification, &config, now())?]);
+        let headers = payload::headers(&config);
+        post_each(&config.http, &config.hosts, "to Alertmanager", |host| {
+            let url = Secret::new(payload::alerts_url(host.expose(), &config.api_version));
+            json_request(&url, &headers, &alerts, JsonStyle::DEFAULT)
+        })
+        .await?;
+        tracing::info!(rule = %notification.rule.name, "Alert sent to Alertmanager");
+        Ok(())
+    }
+}
+
+/// The alert of a notification.
+fn build(
+    notification: &Notification<'_>,
+    config: &AlertmanagerConfig,
+    now: Timestamp,
+) -> Result<Value> {
+    let opts = AlerterOptions::of_notification(notification);
+    let matches = &notification.alert.matches;
+    let first = matches.first().ok_or(Error::NoMatches)?;
+    let title = title::title(&opts, matches)?;
+    let body = text::body(&opts, matches)?;
+    payload::alert(config, &notification.rule.name, &title, &body, first, now)
+}
+
+/// The wall clock (ElastAlert2's `now()`, for `endsAt`).
+fn now() -> Timestamp {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    Timestamp::from_micros(micros)
+}
+
+#[async_trait]
+impl Notifier for AlertmanagerNotifier {
+    fn name(&self) -> &str {
+        "alertmanager"
+    }
+
+    async fn send(&self, notification: &Notification<'_>) -> alert_core::Result<()> {
+        self.deliver(notification)
+            .await
+            .map_err(|e| e.into_notify("alertmanager"))
+    }
+}

@@ -1,0 +1,117 @@
+//! The `post` notifier: ElastAlert2's `HTTPPostAlerter`, which POSTs each match as JSON to
+//! every `http_post_url`. Also the send loop the other generic HTTP notifiers share.
+
+pub(crate) mod config;
+pub(crate) mod payload;
+
+use alert_core::port::{Notification, Notifier};
+use alert_core::secret::Secret;
+use async_trait::async_trait;
+
+use self::config::PostConfig;
+use crate::http::{HttpRequest, HttpSettings, send};
+use crate::options::AlerterOptions;
+use crate::text::python::JsonStyle;
+use crate::{Error, Result};
+
+/// POSTs every match of a notification to every `http_post_url`.
+///
+/// The body is the match's fields (`http_post_all_values`, on unless `http_post_payload` maps
+/// keys to fields), `http_post_static_payload`, then the mapped fields; the headers
+/// `Content-Type: application/json` and `Accept: application/json;charset=utf-8` are overlaid
+/// by `http_post_headers`. Requests time out after `http_post_timeout` seconds (10);
+/// `http_post_proxy` is used for `https` URLs only, as in ElastAlert2.
+#[derive(Debug, Clone, Default)]
+pub struct HttpPostNotifier;
+
+impl HttpPostNotifier {
+    /// The `post` notifier.
+    pub fn new() -> Self {
+        HttpPostNotifier
+    }
+
+    async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
+        let opts = AlerterOptions::of_notification(notification);
+        let config = PostConfig::from_options(&opts)?;
+        let matches = &notification.alert.matches;
+        if matches.is_empty() {
+            return Err(Error::NoMatches);
+        }
+        for m in matches {
+            let body = payload::payload(&config, m);
+            post_each(&config.http, &config.urls, "HTTP Post alert", |url| {
+                payload::json_request(url, &config.headers, &body, JsonStyle::DEFAULT)
+            })
+            .await?;
+        }
+        tracing::info!(rule = %notification.rule.name, "HTTP Post alert sent");
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Notifier for HttpPostNotifier {
+    fn name(&self) -> &str {
+        "post"
+    }
+
+    async fn send(&self, notification: &Notification<'_>) -> alert_core::Result<()> {
+        self.deliver(notification)
+            .await
+            .map_err(|e| e.into_notify("post"))
+    }
+}
+
+/// Sends the request `build` makes for each URL in turn, stopping at the first failure (as
+/// ElastAlert2 does; the whole notification is retried later). The proxy is used for `https`
+/// URLs only, as ElastAlert2's `{'https': proxy}` does. Errors read `error posting <what>: ...`.
+pub(crate) async fn post_each(
+    settings: &HttpSettings,
+    urls: &[Secret],
+    what: &str,
+    build: impl Fn(&Secret) -> HttpRequest,
+) -> Result<()> {
+    for url in urls {
+        let request = build(url);
+        let client = client_for(settings, &request.url)?;
+        send(&client, &request)
+            .await
+            .map_err(|e| in_context(e, &format!("error posting {what}")))?;
+    }
+    Ok(())
+}
+
+/// A client for one URL: without the proxy unless the URL is `https`.
+pub(crate) fn client_for(settings: &HttpSettings, url: &Secret) -> Result<reqwest::Client> {
+    let is_https = url
+        .expose()
+        .trim_start()
+        .get(..6)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https:"));
+    if is_https || settings.proxy.is_none() {
+        return settings.client();
+    }
+    HttpSettings {
+        proxy: None,
+        ..settings.clone()
+    }
+    .client()
+}
+
+/// Prefixes an HTTP error's message with what was being done.
+pub(crate) fn in_context(error: Error, context: &str) -> Error {
+    match error {
+        Error::Http {
+            status,
+            message,
+            retryable,
+            retry_after,
+        } => Error::Http {
+            status,
+            message: format!("{context}: {message}"),
+            retryable,
+            retry_after,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,127 @@
+//! `pagerduty` against a real HTTP receiver (through `pagerduty_events_url`): the v1 and v2
+//! events as ElastAlert2 sends them, and how failures reach the outbox.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use alert_notify::notifier_for;
+use common::{Receiver, Recorded, Reply, alert, failing_replies, failure, notification, rule};
+use serde_json::json;
+
+/// Sends one notification of `yaml`'s rule to a receiver; returns the outcome and what the
+/// receiver got.
+async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
+    let receiver = Receiver::start(replies);
+    let r = rule(&format!(
+        "alert: pagerduty\npagerduty_service_key: s3cret-key\npagerduty_client_name: ponies\n\
+         pagerduty_events_url: \"{}\"\n{yaml}",
+        receiver.url("/v2/enqueue")
+    ));
+    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "wéb-1"})]);
+    let outcome = notifier_for("pagerduty")
+        .unwrap()
+        .send(&notification(&r, &a))
+        .await;
+    (outcome, receiver.requests())
+}
+
+const INFO: &str = "r\n\n@timestamp: 2026-01-01T00:00:00Z\nhost: wéb-1\n";
+
+#[tokio::test]
+async fn sends_a_v1_event_by_default() {
+    let (outcome, requests) = send(
+        "pagerduty_incident_key: 'disk {0}'\npagerduty_incident_key_args: [host]\n",
+        vec![],
+    )
+    .await;
+    outcome.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].method, "POST");
+    assert_eq!(requests[0].header("content-type"), Some("application/json"));
+    assert_eq!(
+        requests[0].json(),
+        json!({
+            "service_key": "s3cret-key", "description": "r", "event_type": "trigger",
+            "incident_key": "disk wéb-1", "client": "ponies", "details": {"information": INFO},
+        })
+    );
+    // ensure_ascii=False: UTF-8 on the wire, not \u escapes.
+    assert!(requests[0].body.contains("wéb-1"), "{}", requests[0].body);
+}
+
+#[tokio::test]
+async fn sends_a_v2_event_with_its_payload() {
+    let (outcome, requests) = send(
+        "pagerduty_api_version: v2\npagerduty_event_type: resolve\n\
+         pagerduty_v2_payload_source: '{0}'\npagerduty_v2_payload_source_args: [host]\n\
+         pagerduty_v2_payload_custom_details: {who: host}\nalert_subject: Disk full\n",
+        vec![],
+    )
+    .await;
+    outcome.unwrap();
+    assert_eq!(
+        requests[0].json(),
+        json!({
+            "routing_key": "s3cret-key", "event_action": "resolve", "dedup_key": "",
+            "client": "ponies",
+            "payload": {
+                "class": "", "component": "", "group": "", "severity": "critical",
+                "source": "wéb-1", "summary": "Disk full",
+                "custom_details": {"information": INFO, "who": "wéb-1"},
+                "timestamp": "2026-01-01T00:00:00Z",
+            },
+        })
+    );
+}
+
+#[tokio::test]
+async fn failures_say_whether_the_outbox_should_retry() {
+    for (reply, retryable, retry_after) in failing_replies() {
+        let (outcome, requests) = send("", vec![reply.clone()]).await;
+        assert_eq!(requests.len(), 1, "{reply:?}");
+        let (alerter, message, got_retryable, got_after) = failure(outcome);
+        assert_eq!(alerter, "pagerduty");
+        assert_eq!(
+            (got_retryable, got_after),
+            (retryable, retry_after),
+            "{message}"
+        );
+        assert!(
+            message.starts_with("error posting to pagerduty: HTTP "),
+            "{message}"
+        );
+        assert!(
+            !message.contains("s3cret"),
+            "the key never shows: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_times_out_after_pagerduty_timeout() {
+    let started = Instant::now();
+    let (outcome, _) = send(
+        "pagerduty_timeout: 0.3\n",
+        vec![Reply::Hang(Duration::from_secs(5))],
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(retryable);
+    assert!(message.contains("timed out"), "{message}");
+}
+
+#[tokio::test]
+async fn a_missing_client_name_is_a_permanent_error_naming_it() {
+    let r = rule("alert: pagerduty\npagerduty_service_key: k\n");
+    let a = alert(&[json!({"host": "web-1"})]);
+    let outcome = notifier_for("pagerduty")
+        .unwrap()
+        .send(&notification(&r, &a))
+        .await;
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(!retryable);
+    assert_eq!(message, "missing required option 'pagerduty_client_name'");
+}
