@@ -43,6 +43,7 @@
 //! # });
 //! ```
 
+pub mod api;
 mod channel_notifier;
 pub mod cluster;
 pub mod delivery;
