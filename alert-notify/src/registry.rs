@@ -22,6 +22,8 @@ pub fn notifier_for(name: &str) -> Result<Box<dyn Notifier>> {
         "post" => Ok(Box::new(crate::HttpPostNotifier::new())),
         "post2" => Ok(Box::new(crate::HttpPost2Notifier::new())),
         "alertmanager" => Ok(Box::new(crate::AlertmanagerNotifier::new())),
+        "opsgenie" => Ok(Box::new(crate::OpsGenieNotifier::new())),
+        "stdout" => Ok(Box::new(crate::StdoutNotifier::new())),
         "pagerduty" => Ok(Box::new(crate::PagerDutyNotifier::new())),
         other if SHIPPED_ALERTERS.contains(&other) => {
             Err(Error::AlerterNotImplemented(other.to_string()))

@@ -87,6 +87,10 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     // always posts to events.pagerduty.com; a relay or a test receiver needs another).
     ("pagerduty_timeout", OptionKind::Number),
     ("pagerduty_events_url", OptionKind::String),
+    // alert's own: timeout and TLS options of the OpsGenie notifier (ElastAlert2 has none).
+    ("opsgenie_timeout", OptionKind::Number),
+    ("opsgenie_ca_certs", OptionKind::Any),
+    ("opsgenie_ignore_ssl_errors", OptionKind::Boolean),
     // Read by ElastAlert2's new_term code (the end of its baseline), undocumented.
     ("start_date", OptionKind::String),
 ];

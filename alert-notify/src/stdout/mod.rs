@@ -1,0 +1,90 @@
+//! The `stdout` notifier: `alert`'s own (ElastAlert2 has none), the counterpart of `debug` for
+//! scripts and pipes. It writes what an alerter would send, with nothing logged.
+
+use std::io::Write;
+use std::sync::{Mutex, PoisonError};
+
+use alert_core::port::{Notification, Notifier};
+use async_trait::async_trait;
+
+use crate::options::AlerterOptions;
+use crate::{Error, Result, text, title};
+
+/// Writes each notification to standard output (or the sink of
+/// [`StdoutNotifier::with_sink`]) as `subject: <title>` followed by the alert body, as
+/// `alert test-rule` previews it: the title from `alert_subject` (the rule name by default) and
+/// ElastAlert2's body (summary table, each match's text).
+///
+/// ```
+/// use alert_notify::StdoutNotifier;
+/// use alert_core::port::Notifier;
+/// assert_eq!(StdoutNotifier::new().name(), "stdout");
+/// ```
+pub struct StdoutNotifier {
+    sink: Mutex<Box<dyn Write + Send>>,
+}
+
+impl StdoutNotifier {
+    /// A notifier writing to standard output.
+    pub fn new() -> Self {
+        Self::with_sink(Box::new(std::io::stdout()))
+    }
+
+    /// A notifier writing to `sink` (a file, a buffer in tests).
+    pub fn with_sink(sink: Box<dyn Write + Send>) -> Self {
+        StdoutNotifier {
+            sink: Mutex::new(sink),
+        }
+    }
+
+    /// What the notifier writes for a notification: `subject: <title>`, then the body, ending
+    /// with a newline.
+    pub fn text(notification: &Notification<'_>) -> Result<String> {
+        let opts = AlerterOptions::of_notification(notification);
+        let matches = &notification.alert.matches;
+        if matches.is_empty() {
+            return Err(Error::NoMatches);
+        }
+        let mut out = format!("subject: {}\n", title::title(&opts, matches)?);
+        out.push_str(&text::body(&opts, matches)?);
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    fn write(&self, notification: &Notification<'_>) -> Result<()> {
+        let text = Self::text(notification)?;
+        let mut sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
+        sink.write_all(text.as_bytes())
+            .and_then(|()| sink.flush())
+            .map_err(|source| Error::Io {
+                context: "writing the alert to standard output".into(),
+                source,
+            })
+    }
+}
+
+impl Default for StdoutNotifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for StdoutNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StdoutNotifier").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Notifier for StdoutNotifier {
+    fn name(&self) -> &str {
+        "stdout"
+    }
+
+    async fn send(&self, notification: &Notification<'_>) -> alert_core::Result<()> {
+        self.write(notification)
+            .map_err(|e| e.into_notify("stdout"))
+    }
+}

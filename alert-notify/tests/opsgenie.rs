@@ -1,0 +1,106 @@
+//! `opsgenie` against a real HTTP receiver (through `opsgenie_addr`): the alert, the key
+//! header, and how failures reach the outbox.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use alert_notify::notifier_for;
+use common::{Receiver, Recorded, Reply, alert, failing_replies, failure, notification, rule};
+use serde_json::json;
+
+/// Sends one notification of `yaml`'s rule to the receiver (the address formatted with the
+/// match's `team`); returns the outcome and what the receiver got.
+async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
+    let receiver = Receiver::start(replies);
+    let r = rule(&format!(
+        "alert: opsgenie\nopsgenie_key: s3cret-key\nopsgenie_addr: \"{}\"\n{yaml}",
+        receiver.url("/v2/alerts/{team}")
+    ));
+    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "web-1", "team": "ops"})]);
+    let outcome = notifier_for("opsgenie")
+        .unwrap()
+        .send(&notification(&r, &a))
+        .await;
+    (outcome, receiver.requests())
+}
+
+#[tokio::test]
+async fn creates_the_alert_with_the_genie_key() {
+    let (outcome, requests) = send(
+        "opsgenie_account: genies\nopsgenie_teams: ['{t}-Team']\nopsgenie_teams_args: {t: team}\n\
+         opsgenie_priority: P2\nopsgenie_alias: 'disk-{host}'\nopsgenie_details: {Host: {field: host}}\n",
+        vec![Reply::Status(202, Vec::new(), "{}".into())],
+    )
+    .await;
+    outcome.unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        ("POST", "/v2/alerts/ops")
+    );
+    assert_eq!(request.header("authorization"), Some("GenieKey s3cret-key"));
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    assert_eq!(
+        request.json(),
+        json!({
+            "message": "ElastAlert: r", "user": "genies",
+            "teams": [{"name": "ops-Team", "type": "team"}],
+            "description": "r\n\n@timestamp: 2026-01-01T00:00:00Z\nhost: web-1\nteam: ops\n",
+            "source": "ElastAlert", "tags": ["ElastAlert", "r"], "priority": "P2",
+            "alias": "disk-web-1", "details": {"Host": "web-1"},
+        })
+    );
+}
+
+#[tokio::test]
+async fn failures_say_whether_the_outbox_should_retry() {
+    for (reply, retryable, retry_after) in failing_replies() {
+        let (outcome, requests) = send("", vec![reply.clone()]).await;
+        assert_eq!(requests.len(), 1, "{reply:?}");
+        let (alerter, message, got_retryable, got_after) = failure(outcome);
+        assert_eq!(alerter, "opsgenie");
+        assert_eq!(
+            (got_retryable, got_after),
+            (retryable, retry_after),
+            "{message}"
+        );
+        assert!(
+            message.starts_with("error posting to OpsGenie: HTTP "),
+            "{message}"
+        );
+        assert!(
+            !message.contains("s3cret"),
+            "the key never shows: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_times_out_after_opsgenie_timeout() {
+    let started = Instant::now();
+    let (outcome, _) = send(
+        "opsgenie_timeout: 0.3\n",
+        vec![Reply::Hang(Duration::from_secs(5))],
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(retryable);
+    assert!(message.contains("timed out"), "{message}");
+}
+
+#[tokio::test]
+async fn a_missing_key_is_a_permanent_error_naming_it() {
+    let r = rule("alert: opsgenie\n");
+    let a = alert(&[json!({"host": "web-1"})]);
+    let outcome = notifier_for("opsgenie")
+        .unwrap()
+        .send(&notification(&r, &a))
+        .await;
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(!retryable);
+    assert_eq!(message, "missing required option 'opsgenie_key'");
+}
