@@ -160,6 +160,48 @@ mod tests {
     }
 
     #[test]
+    fn the_alert_of_elastalert2s_test_alertmanager_is_reproduced_exactly() {
+        // ElastAlert2's test_alertmanager, title and body included.
+        let mut r = rule(
+            "alert: alertmanager\nalertmanager_hosts: ['http://alertmanager:9093']\n\
+             alertmanager_alertname: Title\nalertmanager_annotations: {severity: error}\n\
+             alertmanager_labels: {source: elastalert}\n\
+             alertmanager_fields: {msg: message, log: '@log_name'}\n\
+             alert_subject_args: [message, '@log_name']\n",
+        );
+        r.name = "Test Alertmanager Rule".into();
+        let opts = AlerterOptions::of_rule(&r);
+        let config = AlertmanagerConfig::from_options(&opts).unwrap();
+        let matches = [a_match(
+            json!({"@timestamp": "2021-01-01T00:00:00", "somefield": "foobarbaz",
+                                      "message": "Quit 123", "@log_name": "mysqld.general"}),
+        )];
+        let title = crate::title::title(&opts, &matches).unwrap();
+        let body = crate::text::body(&opts, &matches).unwrap();
+        let got = alert(
+            &config,
+            &r.name,
+            &title,
+            &body,
+            &matches[0],
+            Timestamp::from_micros(0),
+        );
+        assert_eq!(
+            got.unwrap(),
+            json!({
+                "annotations": {
+                    "severity": "error",
+                    "summary": "Test Alertmanager Rule",
+                    "description": "Test Alertmanager Rule\n\n@log_name: mysqld.general\n\
+                                    @timestamp: 2021-01-01T00:00:00\nmessage: Quit 123\nsomefield: foobarbaz\n",
+                },
+                "labels": {"source": "elastalert", "msg": "Quit 123", "log": "mysqld.general",
+                           "alertname": "Title", "elastalert_rule": "Test Alertmanager Rule"},
+            })
+        );
+    }
+
+    #[test]
     fn the_alert_is_built_as_alertmanageralerter_builds_it() {
         // ElastAlert2's test_alertmanager and test_alertmanager_resolve_timeout.
         let yaml = "alertmanager_hosts: ['http://alertmanager:9093']\nalertmanager_alertname: Title\n\
