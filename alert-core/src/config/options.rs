@@ -39,6 +39,8 @@ pub enum OptionKind {
 const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("source", OptionKind::Mapping),
     ("state", OptionKind::Mapping),
+    // The REST API of `alert run --api-addr`: `api: {token: ...}`.
+    ("api", OptionKind::Mapping),
     // The zone `limit_execution` is read in (ElastAlert2: always UTC).
     ("limit_execution_timezone", OptionKind::String),
     ("unknown_options", OptionKind::String),

@@ -18,12 +18,12 @@ pub mod backend;
 mod monitors;
 mod reply;
 mod search;
+mod settings;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use alert_core::secret::Secret;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -36,31 +36,10 @@ pub use backend::{
     StoredMonitor,
 };
 pub use reply::ApiError;
+pub use settings::ApiSettings;
 
 /// The largest request body accepted (a monitor is a few kilobytes).
 const BODY_LIMIT: usize = 1024 * 1024;
-
-/// Where the API listens and who may call it.
-#[derive(Debug, Clone)]
-pub struct ApiSettings {
-    /// The address to bind (`--api-addr`).
-    pub addr: SocketAddr,
-    /// The bearer token from config.yaml's `api: {token: ...}`.
-    pub token: Option<Secret>,
-    /// Ask for the token even on loopback.
-    pub require_token: bool,
-}
-
-impl ApiSettings {
-    /// Settings for `addr` with no token.
-    pub fn new(addr: SocketAddr) -> Self {
-        ApiSettings {
-            addr,
-            token: None,
-            require_token: false,
-        }
-    }
-}
 
 /// Shared state of the handlers.
 #[derive(Clone)]
