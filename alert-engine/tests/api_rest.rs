@@ -290,3 +290,27 @@ async fn a_non_loopback_bind_without_a_token_refuses_to_start() {
         .expect("refused");
     assert!(error.to_string().contains("api.token"), "{error}");
 }
+
+#[tokio::test]
+async fn the_api_serves_while_the_run_loop_runs_and_stops_with_it() {
+    let server = ApiServer::bind(loopback(), Arc::new(TestBackend::with_alerts(Vec::new())))
+        .await
+        .expect("bind");
+    let url = format!("http://{}/{MONITORS}/_search", server.local_addr());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let run_loop = async {
+        let response = client.post(&url).json(&json!({})).send().await;
+        response.expect("answered while running").status()
+    };
+    let serving = alert_engine::api::serve_alongside(server, run_loop);
+    let (status, served) = tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("stops in time");
+    assert_eq!(status, StatusCode::OK);
+    served.expect("served");
+    let after = client.post(&url).json(&json!({})).send().await;
+    assert!(after.is_err(), "still answering after the run loop ended");
+}

@@ -123,3 +123,22 @@ impl ApiServer {
             .await
     }
 }
+
+/// Serves `server` while `run` (the daemon's run loop) runs, and stops it gracefully once `run`
+/// has finished, so one shutdown signal stops both; returns `run`'s output and the server's.
+pub async fn serve_alongside<T>(
+    server: ApiServer,
+    run: impl Future<Output = T>,
+) -> (T, Result<(), std::io::Error>) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(async move {
+        let _ = stopped.await;
+    }));
+    let output = run.await;
+    let _ = stop.send(());
+    let served = match serving.await {
+        Ok(served) => served,
+        Err(joined) => Err(std::io::Error::other(joined)),
+    };
+    (output, served)
+}
