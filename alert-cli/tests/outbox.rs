@@ -224,6 +224,11 @@ fn a_receiver_failing_the_first_requests_still_gets_every_alert_exactly_once() {
     assert_eq!(distinct(&delivered).len(), 3);
     // The failed attempts were retries of the same alerts (same idempotency keys).
     assert!(distinct(&receiver.all_keys()).is_subset(&distinct(&delivered)));
+    // Each failed attempt is logged with the rule, the alerter and the retry time.
+    assert!(
+        stderr.contains("of rule 'post' via command failed, retrying at"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -91,9 +91,20 @@ pub async fn deliver_due(
                 report.delivered += 1;
                 report.delivered_rules.push(item.alert.rule.clone());
             }
-            DeliveryOutcome::Retry { .. } => {
+            DeliveryOutcome::Retry {
+                error,
+                next_attempt,
+                ..
+            } => {
                 report.retrying += 1;
                 report.failed_rules.push(item.alert.rule.clone());
+                tracing::warn!(
+                    rule = %item.alert.rule,
+                    alerter = %item.alerter,
+                    alert = %item.alert.id,
+                    "delivery of alert {} of rule '{}' via {} failed, retrying at {next_attempt}: {error}",
+                    item.alert.id, item.alert.rule, item.alerter
+                );
             }
             DeliveryOutcome::Failed { error, at } => {
                 report.failed += 1;

@@ -23,15 +23,18 @@ pub(crate) struct Log {
 }
 
 impl Log {
-    /// A reporter; in JSON mode also routes `tracing` events (the debug alerter's) to stderr as
-    /// JSON.
+    /// A reporter; also routes the libraries' `tracing` events to stderr: all of them as JSON
+    /// in JSON mode, warnings and errors as readable lines in text mode (the debug alerter's
+    /// info lines would repeat what `alert run` prints).
     pub(crate) fn new(format: LogFormat) -> Self {
-        if format == LogFormat::Json {
-            let _ = tracing_subscriber::fmt()
-                .json()
-                .with_writer(std::io::stderr)
-                .try_init();
-        }
+        let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
+        let _ = match format {
+            LogFormat::Json => builder.json().try_init(),
+            LogFormat::Text => builder
+                .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+                .with_target(false)
+                .try_init(),
+        };
         Log { format }
     }
 
