@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use alert_notify::notifier_for;
-use common::{Receiver, Recorded, Reply, alert, notification, rule};
+use common::{
+    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+};
 use serde_json::json;
 
 /// Sends one notification of `yaml`'s rule (with the receiver's URL) and returns the outcome
@@ -55,45 +57,13 @@ async fn posts_the_title_and_one_embed_as_json() {
 
 #[tokio::test]
 async fn failures_say_whether_the_outbox_should_retry() {
-    // (reply, retryable, retry_after seconds)
-    let cases = [
-        (Reply::status(500), true, None),
-        (Reply::status(400), false, None),
-        (
-            Reply::Status(
-                429,
-                vec![("Retry-After".into(), "7".into())],
-                "slow down".into(),
-            ),
-            true,
-            Some(7),
-        ),
-    ];
-    for (reply, expected_retryable, expected_after) in cases {
-        let (outcome, requests) = send("", vec![reply.clone()]).await;
-        assert_eq!(requests.len(), 1, "{reply:?}");
-        match outcome.unwrap_err() {
-            alert_core::Error::Notify {
-                alerter,
-                message,
-                retryable,
-                retry_after,
-            } => {
-                assert_eq!(alerter, "discord");
-                assert_eq!(retryable, expected_retryable, "{reply:?}: {message}");
-                assert_eq!(retry_after.map(|d| d.as_secs_f64() as u64), expected_after);
-                assert!(
-                    message.starts_with("error posting to Discord: HTTP "),
-                    "{message}"
-                );
-                assert!(
-                    !message.contains("s3cret"),
-                    "the URL never shows: {message}"
-                );
-            }
-            other => panic!("{other}"),
-        }
-    }
+    check_failure_classification(
+        "discord",
+        "error posting to Discord: HTTP ",
+        Some("s3cret"),
+        |replies| send("", replies),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -105,33 +75,21 @@ async fn a_receiver_that_hangs_times_out_after_discord_timeout() {
     )
     .await;
     assert!(started.elapsed() < Duration::from_secs(3));
-    match outcome.unwrap_err() {
-        alert_core::Error::Notify {
-            retryable, message, ..
-        } => {
-            assert!(retryable);
-            assert!(message.contains("timed out"), "{message}");
-        }
-        other => panic!("{other}"),
-    }
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(retryable);
+    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
 async fn a_missing_webhook_url_is_a_permanent_error_naming_it() {
     let r = rule("alert: discord\n");
     let a = alert(&[json!({"host": "web-1"})]);
-    match notifier_for("discord")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await
-        .unwrap_err()
-    {
-        alert_core::Error::Notify {
-            retryable, message, ..
-        } => {
-            assert!(!retryable);
-            assert_eq!(message, "missing required option 'discord_webhook_url'");
-        }
-        other => panic!("{other}"),
-    }
+    let (_, message, retryable, _) = failure(
+        notifier_for("discord")
+            .unwrap()
+            .send(&notification(&r, &a))
+            .await,
+    );
+    assert!(!retryable);
+    assert_eq!(message, "missing required option 'discord_webhook_url'");
 }

@@ -7,7 +7,9 @@ mod common;
 use std::time::Duration;
 
 use alert_notify::notifier_for;
-use common::{Receiver, Recorded, Reply, alert, notification, rule};
+use common::{
+    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+};
 use serde_json::json;
 
 async fn send(
@@ -92,41 +94,16 @@ async fn urls_from_a_match_field_replace_the_configured_one() {
 
 #[tokio::test]
 async fn failures_say_whether_the_outbox_should_retry() {
-    let cases = [
-        (Reply::status(503), true, None),
-        (Reply::status(404), false, None),
-        (
-            Reply::Status(
-                429,
-                vec![("Retry-After".into(), "12".into())],
-                String::new(),
-            ),
-            true,
-            Some(12),
-        ),
-    ];
-    for (reply, expected_retryable, expected_after) in cases {
-        let (outcome, requests, _) = send("", json!({"host": "web-1"}), vec![reply.clone()]).await;
-        assert_eq!(requests.len(), 1);
-        match outcome.unwrap_err() {
-            alert_core::Error::Notify {
-                alerter,
-                message,
-                retryable,
-                retry_after,
-            } => {
-                assert_eq!(alerter, "ms_power_automate");
-                assert_eq!(retryable, expected_retryable, "{reply:?}: {message}");
-                assert_eq!(retry_after.map(|d| d.as_secs_f64() as u64), expected_after);
-                assert!(
-                    message.starts_with("error posting to Power Automate: "),
-                    "{message}"
-                );
-                assert!(!message.contains("s3cret"), "{message}");
-            }
-            other => panic!("{other}"),
-        }
-    }
+    check_failure_classification(
+        "ms_power_automate",
+        "error posting to Power Automate: ",
+        Some("s3cret"),
+        |replies| async {
+            let (outcome, requests, _) = send("", json!({"host": "web-1"}), replies).await;
+            (outcome, requests)
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -137,13 +114,7 @@ async fn a_receiver_that_hangs_times_out_and_is_retried() {
         vec![Reply::Hang(Duration::from_secs(5))],
     )
     .await;
-    match outcome.unwrap_err() {
-        alert_core::Error::Notify {
-            retryable, message, ..
-        } => {
-            assert!(retryable);
-            assert!(message.contains("timed out"), "{message}");
-        }
-        other => panic!("{other}"),
-    }
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(retryable);
+    assert!(message.contains("timed out"), "{message}");
 }

@@ -10,7 +10,9 @@ use alert_core::alert::StoredAlert;
 use alert_core::config::Rule;
 use alert_core::template::add_discover_urls;
 use alert_notify::{MsTeamsNotifier, notifier_for};
-use common::{Receiver, Recorded, Reply, alert, notification, rule};
+use common::{
+    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+};
 use serde_json::{Value, json};
 
 /// The rule of the seed walkthrough (§05–§08): an `any` rule on `datetime`, split by `env`,
@@ -147,45 +149,13 @@ async fn each_webhook_url_gets_the_card() {
 
 #[tokio::test]
 async fn failures_say_whether_the_outbox_should_retry() {
-    // (reply, retryable, retry_after seconds)
-    let cases = [
-        (Reply::status(500), true, None),
-        (Reply::status(400), false, None),
-        (
-            Reply::Status(
-                429,
-                vec![("Retry-After".into(), "7".into())],
-                "slow down".into(),
-            ),
-            true,
-            Some(7),
-        ),
-    ];
-    for (reply, expected_retryable, expected_after) in cases {
-        let (outcome, requests) = send("", vec![reply.clone()]).await;
-        assert_eq!(requests.len(), 1, "{reply:?}");
-        match outcome.unwrap_err() {
-            alert_core::Error::Notify {
-                alerter,
-                message,
-                retryable,
-                retry_after,
-            } => {
-                assert_eq!(alerter, "ms_teams");
-                assert_eq!(retryable, expected_retryable, "{reply:?}: {message}");
-                assert_eq!(retry_after.map(|d| d.as_secs_f64() as u64), expected_after);
-                assert!(
-                    message.starts_with("error posting to MS Teams: HTTP "),
-                    "{message}"
-                );
-                assert!(
-                    !message.contains("s3cret"),
-                    "the URL never shows: {message}"
-                );
-            }
-            other => panic!("{other}"),
-        }
-    }
+    check_failure_classification(
+        "ms_teams",
+        "error posting to MS Teams: HTTP ",
+        Some("s3cret"),
+        |replies| send("", replies),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -197,35 +167,23 @@ async fn a_receiver_that_hangs_times_out_and_is_retried() {
     )
     .await;
     assert!(started.elapsed() < Duration::from_secs(3));
-    match outcome.unwrap_err() {
-        alert_core::Error::Notify {
-            retryable, message, ..
-        } => {
-            assert!(retryable);
-            assert!(message.contains("timed out"), "{message}");
-        }
-        other => panic!("{other}"),
-    }
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(retryable);
+    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
 async fn a_missing_webhook_url_is_a_permanent_error_naming_it() {
     let r = rule("alert: ms_teams\n");
     let a = alert(&[json!({"host": "web-1"})]);
-    match notifier_for("ms_teams")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await
-        .unwrap_err()
-    {
-        alert_core::Error::Notify {
-            retryable, message, ..
-        } => {
-            assert!(!retryable);
-            assert_eq!(message, "missing required option 'ms_teams_webhook_url'");
-        }
-        other => panic!("{other}"),
-    }
+    let (_, message, retryable, _) = failure(
+        notifier_for("ms_teams")
+            .unwrap()
+            .send(&notification(&r, &a))
+            .await,
+    );
+    assert!(!retryable);
+    assert_eq!(message, "missing required option 'ms_teams_webhook_url'");
 }
 
 #[tokio::test]

@@ -7,7 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use alert_notify::notifier_for;
-use common::{Receiver, Recorded, Reply, alert, failing_replies, failure, notification, rule};
+use common::{
+    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+};
 use serde_json::json;
 
 /// Sends one notification of `yaml`'s rule to a receiver; returns the outcome and what the
@@ -78,25 +80,13 @@ async fn sends_a_v2_event_with_its_payload() {
 
 #[tokio::test]
 async fn failures_say_whether_the_outbox_should_retry() {
-    for (reply, retryable, retry_after) in failing_replies() {
-        let (outcome, requests) = send("", vec![reply.clone()]).await;
-        assert_eq!(requests.len(), 1, "{reply:?}");
-        let (alerter, message, got_retryable, got_after) = failure(outcome);
-        assert_eq!(alerter, "pagerduty");
-        assert_eq!(
-            (got_retryable, got_after),
-            (retryable, retry_after),
-            "{message}"
-        );
-        assert!(
-            message.starts_with("error posting to pagerduty: HTTP "),
-            "{message}"
-        );
-        assert!(
-            !message.contains("s3cret"),
-            "the key never shows: {message}"
-        );
-    }
+    check_failure_classification(
+        "pagerduty",
+        "error posting to pagerduty: HTTP ",
+        Some("s3cret"),
+        |replies| send("", replies),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@ mod common;
 use std::time::Duration;
 
 use alert_notify::notifier_for;
-use common::{Receiver, Recorded, Reply, alert, notification, rule};
+use common::{
+    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+};
 use serde_json::{Value, json};
 
 /// What ElastAlert2 2.31's `SlackAlerter` posts for [`COMBINED`]'s rule and two copies of
@@ -125,45 +127,13 @@ async fn every_url_gets_every_channel_the_message_elastalert2_sends() {
 
 #[tokio::test]
 async fn failures_say_whether_the_outbox_should_retry() {
-    // (reply, retryable, retry_after seconds)
-    let cases = [
-        (Reply::status(500), true, None),
-        (Reply::status(400), false, None),
-        (
-            Reply::Status(
-                429,
-                vec![("Retry-After".into(), "7".into())],
-                "slow down".into(),
-            ),
-            true,
-            Some(7),
-        ),
-    ];
-    for (reply, expected_retryable, expected_after) in cases {
-        let (outcome, requests) = send("", vec![reply.clone()]).await;
-        assert_eq!(requests.len(), 1, "{reply:?}");
-        match outcome.unwrap_err() {
-            alert_core::Error::Notify {
-                alerter,
-                message,
-                retryable,
-                retry_after,
-            } => {
-                assert_eq!(alerter, "slack");
-                assert_eq!(retryable, expected_retryable, "{reply:?}: {message}");
-                assert_eq!(retry_after.map(|d| d.as_secs_f64() as u64), expected_after);
-                assert!(
-                    message.starts_with("error posting to slack: HTTP "),
-                    "{message}"
-                );
-                assert!(
-                    !message.contains("s3cret"),
-                    "the URL never shows: {message}"
-                );
-            }
-            other => panic!("{other}"),
-        }
-    }
+    check_failure_classification(
+        "slack",
+        "error posting to slack: HTTP ",
+        Some("s3cret"),
+        |replies| send("", replies),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -186,15 +156,9 @@ async fn a_receiver_that_hangs_times_out_after_slack_timeout() {
     )
     .await;
     assert!(started.elapsed() < Duration::from_secs(5));
-    match outcome.unwrap_err() {
-        alert_core::Error::Notify {
-            retryable, message, ..
-        } => {
-            assert!(retryable);
-            assert!(message.contains("timed out"), "{message}");
-        }
-        other => panic!("{other}"),
-    }
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(retryable);
+    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@ mod common;
 use std::time::Duration;
 
 use alert_notify::notifier_for;
-use common::{Receiver, Recorded, Reply, alert, notification, rule};
+use common::{
+    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+};
 use serde_json::json;
 
 const TOKEN: &str = "123456:s3cret";
@@ -85,45 +87,13 @@ async fn the_proxy_login_authenticates_the_tunnel_to_the_bot_api() {
 
 #[tokio::test]
 async fn failures_say_whether_the_outbox_should_retry() {
-    // (reply, retryable, retry_after seconds)
-    let cases = [
-        (Reply::status(500), true, None),
-        (Reply::status(400), false, None),
-        (
-            Reply::Status(
-                429,
-                vec![("Retry-After".into(), "7".into())],
-                "slow down".into(),
-            ),
-            true,
-            Some(7),
-        ),
-    ];
-    for (reply, expected_retryable, expected_after) in cases {
-        let (outcome, requests) = send("", vec![reply.clone()]).await;
-        assert_eq!(requests.len(), 1, "{reply:?}");
-        match outcome.unwrap_err() {
-            alert_core::Error::Notify {
-                alerter,
-                message,
-                retryable,
-                retry_after,
-            } => {
-                assert_eq!(alerter, "telegram");
-                assert_eq!(retryable, expected_retryable, "{reply:?}: {message}");
-                assert_eq!(retry_after.map(|d| d.as_secs_f64() as u64), expected_after);
-                assert!(
-                    message.starts_with("error posting to Telegram: HTTP "),
-                    "{message}"
-                );
-                assert!(
-                    !message.contains("s3cret"),
-                    "the token never shows: {message}"
-                );
-            }
-            other => panic!("{other}"),
-        }
-    }
+    check_failure_classification(
+        "telegram",
+        "error posting to Telegram: HTTP ",
+        Some("s3cret"),
+        |replies| send("", replies),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -135,15 +105,9 @@ async fn a_receiver_that_hangs_times_out_after_telegram_timeout() {
     )
     .await;
     assert!(started.elapsed() < Duration::from_secs(3));
-    match outcome.unwrap_err() {
-        alert_core::Error::Notify {
-            retryable, message, ..
-        } => {
-            assert!(retryable);
-            assert!(message.contains("timed out"), "{message}");
-        }
-        other => panic!("{other}"),
-    }
+    let (_, message, retryable, _) = failure(outcome);
+    assert!(retryable);
+    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]

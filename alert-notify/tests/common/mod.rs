@@ -105,3 +105,39 @@ pub fn failing_replies() -> Vec<(Reply, bool, Option<u64>)> {
         ),
     ]
 }
+
+/// Sends once per reply of [`failing_replies`] through `send` and checks what the outbox sees:
+/// one request, the failure's alerter, its classification and `Retry-After`, a message that
+/// starts with `prefix`, and `secret` (a URL token or key) nowhere in it.
+pub async fn check_failure_classification<F, Fut>(
+    alerter: &str,
+    prefix: &str,
+    secret: Option<&str>,
+    send: F,
+) where
+    F: Fn(Vec<Reply>) -> Fut,
+    Fut: std::future::Future<Output = (alert_core::Result<()>, Vec<Recorded>)>,
+{
+    for (reply, retryable, retry_after) in failing_replies() {
+        let (outcome, requests) = send(vec![reply.clone()]).await;
+        assert_eq!(
+            requests.len(),
+            1,
+            "{reply:?}: one request, no other host tried"
+        );
+        let (got_alerter, message, got_retryable, got_after) = failure(outcome);
+        assert_eq!(got_alerter, alerter);
+        assert_eq!(
+            (got_retryable, got_after),
+            (retryable, retry_after),
+            "{reply:?}: {message}"
+        );
+        assert!(message.starts_with(prefix), "{message}");
+        if let Some(secret) = secret {
+            assert!(
+                !message.contains(secret),
+                "the secret never shows: {message}"
+            );
+        }
+    }
+}
