@@ -93,6 +93,7 @@ mod tests {
     use super::*;
     use crate::config::MemoryFiles;
     use crate::rules::key::testing::{event, rule};
+    use crate::rules::test_support::matched_positions;
     use serde_json::json;
 
     fn run(extra: &str, docs: &[Value]) -> Vec<Match> {
@@ -251,18 +252,7 @@ mod tests {
         for (case, extra, docs, expected) in cases {
             let r = rule(&format!("type: blacklist\n{extra}"));
             let mut bl = Blacklist::new(BlacklistConfig::from_rule_with_files(&r, &files).unwrap());
-            let events: Vec<Event> = docs.iter().map(|d| event(0.0, d.clone())).collect();
-            bl.add_data(&events);
-            let found: Vec<usize> = bl
-                .take_matches()
-                .iter()
-                .filter_map(|m| {
-                    events
-                        .iter()
-                        .position(|e| e.source == Value::Object(m.body.clone()))
-                })
-                .collect();
-            assert_eq!(found, expected, "{case}");
+            assert_eq!(matched_positions(&mut bl, &docs), expected, "{case}");
         }
     }
 

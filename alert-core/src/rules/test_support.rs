@@ -67,6 +67,25 @@ pub(crate) fn run_steps(
         .collect()
 }
 
+/// Feeds `docs` (all at second 0) to `rule` and returns the positions of the documents that
+/// matched, in match order.
+pub(crate) fn matched_positions(
+    rule: &mut dyn crate::rules::RuleType,
+    docs: &[serde_json::Value],
+) -> Vec<usize> {
+    use crate::rules::key::testing::event;
+    let events: Vec<_> = docs.iter().map(|d| event(0.0, d.clone())).collect();
+    rule.add_data(&events);
+    rule.take_matches()
+        .iter()
+        .filter_map(|m| {
+            events
+                .iter()
+                .position(|e| e.source == serde_json::Value::Object(m.body.clone()))
+        })
+        .collect()
+}
+
 /// `base` with the top-level options that `extra` sets replaced by `extra`'s lines.
 pub(crate) fn overriding(base: &str, extra: &str) -> String {
     let key = |line: &str| line.split(':').next().unwrap_or_default().to_string();

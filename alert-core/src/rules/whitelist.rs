@@ -107,6 +107,7 @@ mod tests {
     use super::*;
     use crate::config::MemoryFiles;
     use crate::rules::key::testing::{event, rule, try_rule};
+    use crate::rules::test_support::matched_positions;
     use serde_json::json;
 
     fn matched(ignore_null: bool, doc: Value) -> bool {
@@ -238,18 +239,7 @@ mod tests {
         for (case, extra, docs, expected) in cases {
             let r = rule(&format!("type: whitelist\n{extra}"));
             let mut wl = Whitelist::new(WhitelistConfig::from_rule_with_files(&r, &files).unwrap());
-            let events: Vec<Event> = docs.iter().map(|d| event(0.0, d.clone())).collect();
-            wl.add_data(&events);
-            let found: Vec<usize> = wl
-                .take_matches()
-                .iter()
-                .filter_map(|m| {
-                    events
-                        .iter()
-                        .position(|e| e.source == Value::Object(m.body.clone()))
-                })
-                .collect();
-            assert_eq!(found, expected, "{case}");
+            assert_eq!(matched_positions(&mut wl, &docs), expected, "{case}");
         }
     }
 
