@@ -24,6 +24,8 @@ pub mod run_window;
 pub mod schedule;
 pub mod secret;
 pub mod template;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod time;
 pub mod yaml;
 

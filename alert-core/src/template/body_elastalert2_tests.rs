@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::*;
 use crate::alert::Match;
-use crate::template::test_support::{a_match, rule};
 use crate::template::{TextEnv, title};
+use crate::testing::{a_match, rule};
 
 /// (name, rule options as YAML, matches as a JSON list, ElastAlert2's body)
 const CASES: &[(&str, &str, &str, &str)] = &[

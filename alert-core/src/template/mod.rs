@@ -37,6 +37,3 @@ pub use options::AlerterOptions;
 pub use subject::{DEFAULT_SUBJECT_MAX_LEN, elastalert_title, title, title_or_else};
 pub use summary_table::{ASCII_MAX_WIDTH, summary_text};
 pub use text_env::TextEnv;
-
-#[cfg(test)]
-mod test_support;

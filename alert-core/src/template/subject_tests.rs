@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::template::test_support::{a_match, rule};
+use crate::testing::{a_match, rule};
 use serde_json::json;
 
 fn title_of(yaml: &str, body: Value) -> Result<String> {

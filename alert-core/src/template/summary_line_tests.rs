@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::summary_line;
-use crate::template::test_support::{a_match, rule};
+use crate::testing::{a_match, rule};
 
 /// (name, rule options as YAML, the match, the line in UTC, the line in Europe/Paris)
 const CASES: &[(&str, &str, &str, &str, &str)] = &[

@@ -5,42 +5,13 @@ mod receiver;
 
 pub use receiver::{Receiver, Recorded, Reply};
 
-use std::path::Path;
-
 use alert_core::alert::{AlertState, Match, StoredAlert};
-use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, Rule, load_rule_file};
+use alert_core::config::Rule;
 use alert_core::port::Notification;
 use alert_core::time::Timestamp;
 use serde_json::Value;
 
-const CONFIG: &str = "rules_folder: rules\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n";
-
-fn no_env(_: &str) -> Option<String> {
-    None
-}
-
-/// A rule named `r` with `yaml`'s options (`type: any`, `alert: debug` unless given).
-pub fn rule(yaml: &str) -> Rule {
-    let mut text = String::from("name: r\nindex: logs\n");
-    if !yaml.lines().any(|l| l.starts_with("alert:")) {
-        text.push_str("alert: debug\n");
-    }
-    if !yaml.lines().any(|l| l.starts_with("type:")) {
-        text.push_str("type: any\n");
-    }
-    text.push_str(yaml);
-    let files = MemoryFiles::new()
-        .with("config.yaml", CONFIG)
-        .with("rules/r.yaml", text);
-    let global = GlobalConfig::load(
-        &files,
-        Path::new("config.yaml"),
-        &no_env,
-        ConfigDefaults::TestRule,
-    )
-    .unwrap();
-    load_rule_file(&files, &global, Path::new("rules/r.yaml"), &no_env).unwrap()
-}
+pub use alert_core::testing::rule;
 
 /// An active alert of rule `r` with these match bodies.
 pub fn alert(bodies: &[Value]) -> StoredAlert {

@@ -1,4 +1,5 @@
-//! Rules and matches for the template tests, built in memory as the loader builds them.
+//! Rules and matches for tests, built in memory as the loader builds them: shared by this
+//! crate's tests and, through the `testing` feature, by the notifier tests of `alert-notify`.
 #![allow(clippy::unwrap_used)] // fixtures panic on bad input by design
 
 use std::path::Path;
@@ -16,7 +17,7 @@ fn no_env(_: &str) -> Option<String> {
 
 /// A rule named `r` (type `any`, alerter `debug` unless `yaml` says otherwise) with `yaml`'s
 /// options.
-pub(crate) fn rule(yaml: &str) -> Rule {
+pub fn rule(yaml: &str) -> Rule {
     let mut text = String::from("name: r\nindex: logs\n");
     if !yaml.lines().any(|l| l.starts_with("alert:")) {
         text.push_str("alert: debug\n");
@@ -39,7 +40,7 @@ pub(crate) fn rule(yaml: &str) -> Rule {
 }
 
 /// A match with this JSON object as its body.
-pub(crate) fn a_match(body: Value) -> Match {
+pub fn a_match(body: Value) -> Match {
     let Value::Object(body) = body else {
         panic!("a match body is an object: {body}");
     };
