@@ -146,6 +146,11 @@ pub struct MonitorAlert {
     pub acknowledged_time: Option<Timestamp>,
     /// Bucket-level alerts: the bucket that raised it, refreshed on each run.
     pub bucket: Option<AggregationBucket>,
+    /// Document-level alerts: the ids of the documents that matched (`related_doc_ids`).
+    pub related_doc_ids: Vec<String>,
+    /// Document-level alerts: the doc-level queries that matched, as `{id, name, tags}`
+    /// (`associated_queries` in OpenSearch's action context).
+    pub associated_queries: Vec<Value>,
 }
 
 impl MonitorAlert {
@@ -163,6 +168,8 @@ impl MonitorAlert {
             end_time: None,
             acknowledged_time: None,
             bucket: None,
+            related_doc_ids: Vec::new(),
+            associated_queries: Vec::new(),
         };
         if let Some(error) = error {
             alert.record_error(error, now);
