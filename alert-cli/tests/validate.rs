@@ -117,3 +117,36 @@ fn a_config_missing_run_every_is_reported() {
             "config.yaml: missing required option 'run_every'",
         ));
 }
+
+#[test]
+fn monitors_of_monitors_folder_are_validated_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("rules")).unwrap();
+    std::fs::create_dir_all(root.join("monitors")).unwrap();
+    std::fs::write(
+        root.join("config.yaml"),
+        "rules_folder: rules\nmonitors_folder: monitors\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n",
+    )
+    .unwrap();
+    let monitor = r#"{"name": "failed logins", "monitor_type": "query_level_monitor",
+      "schedule": {"period": {"interval": 1, "unit": "MINUTES"}},
+      "inputs": [{"search": {"indices": ["logs"], "query": {"size": 0}}}],
+      "triggers": [{"query_level_trigger": {"name": "any", "severity": "1",
+        "condition": {"script": {"source": "ctx.results[0].hits.total.value > 0", "lang": "painless"}}}}]}"#;
+    std::fs::write(root.join("monitors/good.json"), monitor).unwrap();
+    std::fs::write(
+        root.join("monitors/bad.json"),
+        monitor.replace("hits.total.value > 0", "hits.total.value.foo("),
+    )
+    .unwrap();
+    alert()
+        .current_dir(root)
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "OK    monitors/good.json (monitor 'failed logins', id good)",
+        ))
+        .stdout(predicate::str::contains("ERROR monitors/bad.json"));
+}

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alert_core::config::{ConfigFiles, is_yaml};
+use alert_core::config::ConfigFiles;
 
 /// Reads configuration from the local file system, following symbolic links as ElastAlert2 does.
 #[derive(Debug, Clone, Copy, Default)]
@@ -13,9 +13,14 @@ impl ConfigFiles for DiskFiles {
         std::fs::read_to_string(path).map_err(|e| e.to_string())
     }
 
-    fn list_yaml(&self, dir: &Path, recursive: bool) -> Result<Vec<PathBuf>, String> {
+    fn list_files(
+        &self,
+        dir: &Path,
+        recursive: bool,
+        keep: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<PathBuf>, String> {
         let mut out = Vec::new();
-        walk(dir, recursive, &mut out, 0)?;
+        walk(dir, recursive, keep, &mut out, 0)?;
         out.sort();
         Ok(out)
     }
@@ -28,7 +33,13 @@ impl ConfigFiles for DiskFiles {
 /// Deep enough for any real rules tree, shallow enough to stop a symlink loop.
 const MAX_DEPTH: usize = 32;
 
-fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), String> {
+fn walk(
+    dir: &Path,
+    recursive: bool,
+    keep: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<PathBuf>,
+    depth: usize,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!(
             "{}: folders nested too deep (a symbolic link loop?)",
@@ -43,9 +54,9 @@ fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>, depth: usize) -> Re
             .is_some_and(|n| n.to_string_lossy().starts_with(".."));
         if path.is_dir() {
             if recursive && !hidden_config_map {
-                walk(&path, recursive, out, depth + 1)?;
+                walk(&path, recursive, keep, out, depth + 1)?;
             }
-        } else if is_yaml(&path) {
+        } else if keep(&path) {
             out.push(path);
         }
     }

@@ -1,13 +1,16 @@
 //! `alert validate`: everything that can be checked about a loaded rule without running it —
 //! the rule type's options, filters that run in process, the aggregation schedule,
-//! `limit_execution`, and that every alerter has a notifier.
+//! `limit_execution`, and that every alerter has a notifier; and every monitor of
+//! `monitors_folder`.
 
 use alert_core::alert::AggregationPolicy;
 use alert_core::config::{ConfigFiles, GlobalConfig, Rule};
 use alert_core::filter::Filter;
+use alert_core::monitor::folder::{FolderMonitor, load_monitors_folder};
 use alert_core::rules::{build_with_files, list_query_filter};
 use alert_core::schedule::ExecutionLimit;
 use alert_core::time::Timestamp;
+use std::path::PathBuf;
 
 use crate::run_command::NotifierFactory;
 use crate::{Error, Result};
@@ -36,4 +39,13 @@ pub fn check_rule(
         })?;
     }
     Ok(())
+}
+
+/// Every monitor file of `monitors_folder`, loaded as `alert run` loads it (fields, schedule,
+/// trigger conditions), each with its outcome.
+pub fn check_monitors(
+    global: &GlobalConfig,
+    files: &dyn ConfigFiles,
+) -> Result<Vec<(PathBuf, alert_core::Result<FolderMonitor>)>> {
+    Ok(load_monitors_folder(files, global)?)
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use alert_core::config::{ConfigDefaults, GlobalConfig, Rule, load_rule_file, load_rules_folder};
 use alert_core::port::Notifier;
-use alert_engine::validate::check_rule;
+use alert_engine::validate::{check_monitors, check_rule};
 use alert_engine::{DiskFiles, process_env};
 use clap::Args;
 
@@ -67,11 +67,35 @@ pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     if !disabled.is_empty() {
         println!("Disabled rules are: {disabled:?}");
     }
+    if args.rules.is_empty() {
+        errors += validate_monitors(&global)?;
+    }
     Ok(if errors == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Checks every monitor of `monitors_folder` as `alert run` would load it; returns the number
+/// of failures.
+fn validate_monitors(global: &GlobalConfig) -> anyhow::Result<usize> {
+    let mut errors = 0;
+    for (path, outcome) in check_monitors(global, &DiskFiles)? {
+        match outcome {
+            Ok(monitor) => println!(
+                "OK    {} (monitor '{}', id {})",
+                path.display(),
+                monitor.monitor.name(),
+                monitor.id
+            ),
+            Err(e) => {
+                errors += 1;
+                println!("ERROR {e}");
+            }
+        }
+    }
+    Ok(errors)
 }
 
 /// The checks `alert run` would make when building the rule.

@@ -13,7 +13,18 @@ pub trait ConfigFiles {
 
     /// Every `*.yaml` / `*.yml` file in `dir` (recursively when asked, skipping folders whose
     /// name starts with `..` as ElastAlert2 does for Kubernetes ConfigMaps), sorted by path.
-    fn list_yaml(&self, dir: &Path, recursive: bool) -> Result<Vec<PathBuf>, String>;
+    fn list_yaml(&self, dir: &Path, recursive: bool) -> Result<Vec<PathBuf>, String> {
+        self.list_files(dir, recursive, &is_yaml)
+    }
+
+    /// Every file in `dir` that `keep` accepts, walked as [`ConfigFiles::list_yaml`] walks
+    /// (monitor folders hold `*.json` files).
+    fn list_files(
+        &self,
+        dir: &Path,
+        recursive: bool,
+        keep: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<PathBuf>, String>;
 
     /// Whether `path` is an existing folder.
     fn is_dir(&self, path: &Path) -> bool;
@@ -59,14 +70,19 @@ impl ConfigFiles for MemoryFiles {
             .ok_or_else(|| "no such file".to_string())
     }
 
-    fn list_yaml(&self, dir: &Path, recursive: bool) -> Result<Vec<PathBuf>, String> {
+    fn list_files(
+        &self,
+        dir: &Path,
+        recursive: bool,
+        keep: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<PathBuf>, String> {
         if !self.is_dir(dir) {
             return Err("no such folder".to_string());
         }
         Ok(self
             .files
             .keys()
-            .filter(|p| p.starts_with(dir) && is_yaml(p))
+            .filter(|p| p.starts_with(dir) && keep(p))
             .filter(|p| {
                 let inner = p
                     .strip_prefix(dir)

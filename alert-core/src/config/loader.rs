@@ -101,9 +101,9 @@ pub fn discover(files: &dyn ConfigFiles, global: &GlobalConfig) -> Result<Vec<Pa
     Ok(out)
 }
 
-/// A relative `rules_folder` is looked up from the working directory as ElastAlert2 does, and
-/// from the config file's folder when it is not there.
-fn resolve_folder(files: &dyn ConfigFiles, config: &Path, folder: &Path) -> PathBuf {
+/// A folder named in `config.yaml`: as written when it exists (ElastAlert2 resolves against the
+/// working directory), else relative to the config file's folder.
+pub fn resolve_folder(files: &dyn ConfigFiles, config: &Path, folder: &Path) -> PathBuf {
     if folder.is_absolute() || files.is_dir(folder) {
         return folder.to_path_buf();
     }

@@ -28,7 +28,7 @@ mod rule;
 pub use alerters::{AlerterRef, SHIPPED_ALERTERS, UNSHIPPED_ALERTERS};
 pub use files::{ConfigFiles, MemoryFiles, is_yaml};
 pub use global::{ConfigDefaults, GlobalConfig, UnknownOptionPolicy};
-pub use loader::{RuleLoad, discover, load_rule_file, load_rules_folder};
+pub use loader::{RuleLoad, discover, load_rule_file, load_rules_folder, resolve_folder};
 pub use options::{OptionKind, check_option, closest_option, option_kind};
 pub use query_key::QueryKey;
 pub use rule::{AggregationWindow, Rule, RuleKind};

@@ -41,6 +41,12 @@ const ALERT_OPTIONS: &[(&str, OptionKind)] = &[
     ("state", OptionKind::Mapping),
     // The REST API of `alert run --api-addr`: `api: {token: ...}`.
     ("api", OptionKind::Mapping),
+    // OpenSearch-style monitors: the folder(s) of monitor JSON files, the notification
+    // channels their actions name by `destination_id`, and OpenSearch's
+    // `plugins.alerting.max_actionable_alert_count`.
+    ("monitors_folder", OptionKind::StringOrList),
+    ("destinations", OptionKind::Mapping),
+    ("max_actionable_alert_count", OptionKind::Number),
     // The zone `limit_execution` is read in (ElastAlert2: always UTC).
     ("limit_execution_timezone", OptionKind::String),
     ("unknown_options", OptionKind::String),

@@ -7,6 +7,7 @@ mod bucket_path;
 pub mod condition;
 pub mod config;
 pub mod doc_trigger;
+pub mod folder;
 mod key_filter;
 mod lenient;
 mod load;

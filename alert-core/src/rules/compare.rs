@@ -188,7 +188,12 @@ impl ConfigFiles for NoFiles {
         Err("list files are read only when the rule is built with rules::build_with_files".into())
     }
 
-    fn list_yaml(&self, _: &Path, _: bool) -> std::result::Result<Vec<PathBuf>, String> {
+    fn list_files(
+        &self,
+        _: &Path,
+        _: bool,
+        _: &dyn Fn(&Path) -> bool,
+    ) -> std::result::Result<Vec<PathBuf>, String> {
         Ok(Vec::new())
     }
 
