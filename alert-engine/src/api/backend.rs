@@ -29,6 +29,26 @@ pub struct ExpectedVersion {
     pub if_primary_term: u64,
 }
 
+/// Which monitor `_execute` runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecuteTarget {
+    /// A stored monitor, by id: its alerts are loaded and (unless dry run) saved.
+    Stored(String),
+    /// A monitor given in the request: no alert is loaded or saved.
+    Inline(Value),
+}
+
+/// A `_execute` request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecuteRequest {
+    /// The monitor to run.
+    pub target: ExecuteTarget,
+    /// `dryrun=true`: no notification is sent and no alert is stored.
+    pub dryrun: bool,
+    /// `period_end` (epoch milliseconds); now when absent.
+    pub period_end_millis: Option<i64>,
+}
+
 /// The filters and paging of `GET _plugins/_alerting/monitors/alerts`, named as OpenSearch's
 /// query parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -124,9 +144,8 @@ pub trait MonitorBackend: Send + Sync + 'static {
     /// Every monitor, for `_search`.
     async fn list(&self) -> Result<Vec<StoredMonitor>, BackendError>;
     /// Runs a monitor now and returns OpenSearch's execute response (`monitor_name`,
-    /// `period_start`, `input_results`, `trigger_results`); `dryrun` sends no notification and
-    /// stores no alert.
-    async fn execute(&self, monitor: Value, dryrun: bool) -> Result<Value, BackendError>;
+    /// `period_start`, `input_results`, `trigger_results`).
+    async fn execute(&self, request: ExecuteRequest) -> Result<Value, BackendError>;
     /// Alerts matching `query`.
     async fn alerts(&self, query: &AlertQuery) -> Result<AlertPage, BackendError>;
     /// Acknowledges a monitor's active alerts.

@@ -32,8 +32,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 pub use auth::TokenGate;
 pub use backend::{
-    AlertChange, AlertPage, AlertQuery, BackendError, ExpectedVersion, MonitorBackend,
-    StoredMonitor,
+    AlertChange, AlertPage, AlertQuery, BackendError, ExecuteRequest, ExecuteTarget,
+    ExpectedVersion, MonitorBackend, StoredMonitor,
 };
 pub use reply::ApiError;
 pub use settings::ApiSettings;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiState;
-use super::backend::{ExpectedVersion, StoredMonitor};
+use super::backend::{ExecuteRequest, ExecuteTarget, ExpectedVersion, StoredMonitor};
 use super::reply::ApiError;
 use super::search::search_monitors;
 
@@ -118,12 +118,50 @@ pub(super) async fn search(
     Ok(Json(search_monitors(&query, monitors)?))
 }
 
-/// `?dryrun=true` of `_execute`.
+/// `?dryrun=true&period_end=1755684000000ms` of `_execute`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ExecuteParams {
     #[serde(default)]
     dryrun: bool,
+    period_end: Option<String>,
+}
+
+impl ExecuteParams {
+    fn into_request(self, target: ExecuteTarget) -> Result<ExecuteRequest, ApiError> {
+        let period_end_millis = self
+            .period_end
+            .as_deref()
+            .map(parse_time_value)
+            .transpose()?;
+        Ok(ExecuteRequest {
+            target,
+            dryrun: self.dryrun,
+            period_end_millis,
+        })
+    }
+}
+
+/// `period_end` is an OpenSearch time value: a number with a unit (`1755684000000ms`, `s`,
+/// `m`, ...); a bare number is milliseconds.
+fn parse_time_value(text: &str) -> Result<i64, ApiError> {
+    let bad = || {
+        ApiError::bad_request(format!(
+            "period_end: '{text}' is not a time value such as 1755684000000ms"
+        ))
+    };
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let n: i64 = digits.parse().map_err(|_| bad())?;
+    let factor = match unit {
+        "" | "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(factor).ok_or_else(bad)
 }
 
 /// `POST _plugins/_alerting/monitors/<id>/_execute`.
@@ -132,10 +170,8 @@ pub(super) async fn execute_stored(
     Path(id): Path<String>,
     Query(params): Query<ExecuteParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let stored = state.backend.get(&id).await?;
-    Ok(Json(
-        state.backend.execute(stored.monitor, params.dryrun).await?,
-    ))
+    let request = params.into_request(ExecuteTarget::Stored(id))?;
+    Ok(Json(state.backend.execute(request).await?))
 }
 
 /// `POST _plugins/_alerting/monitors/_execute` with the monitor as the body.
@@ -145,5 +181,26 @@ pub(super) async fn execute_inline(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let monitor = parse_monitor(&body)?;
-    Ok(Json(state.backend.execute(monitor, params.dryrun).await?))
+    let request = params.into_request(ExecuteTarget::Inline(monitor))?;
+    Ok(Json(state.backend.execute(request).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_end_is_read_as_an_opensearch_time_value() {
+        let cases = [
+            ("1755684000000ms", Some(1_755_684_000_000)),
+            ("1755684000000", Some(1_755_684_000_000)),
+            ("1755684000s", Some(1_755_684_000_000)),
+            ("2m", Some(120_000)),
+            ("soon", None),
+            ("12w", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_time_value(text).ok(), expected, "{text}");
+        }
+    }
 }

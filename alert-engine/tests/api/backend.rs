@@ -5,8 +5,8 @@
 use std::sync::Mutex;
 
 use alert_engine::api::{
-    AlertChange, AlertPage, AlertQuery, BackendError, ExpectedVersion, MonitorBackend,
-    StoredMonitor,
+    AlertChange, AlertPage, AlertQuery, BackendError, ExecuteRequest, ExecuteTarget,
+    ExpectedVersion, MonitorBackend, StoredMonitor,
 };
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -119,8 +119,14 @@ impl MonitorBackend for TestBackend {
         Ok(self.monitors.lock().expect("monitors").clone())
     }
 
-    async fn execute(&self, monitor: Value, dryrun: bool) -> Result<Value, BackendError> {
-        Ok(json!({"monitor_name": monitor["name"], "dryrun": dryrun, "trigger_results": {}}))
+    async fn execute(&self, request: ExecuteRequest) -> Result<Value, BackendError> {
+        let monitor = match request.target {
+            ExecuteTarget::Inline(monitor) => monitor,
+            ExecuteTarget::Stored(id) => self.get(&id).await?.monitor,
+        };
+        Ok(
+            json!({"monitor_name": monitor["name"], "dryrun": request.dryrun, "trigger_results": {}}),
+        )
     }
 
     async fn alerts(&self, query: &AlertQuery) -> Result<AlertPage, BackendError> {
