@@ -69,9 +69,20 @@ impl DateParser {
             }
             (self.now.as_micros(), math)
         } else if let Some((date, math)) = text.split_once("||") {
-            let anchor = self.parse_date(date, false).ok_or_else(|| {
-                Error::InvalidFilter(format!("date math anchor '{date}' is not a date"))
-            })?;
+            // Without a `format`, a numeric anchor is epoch milliseconds, as with ES's default
+            // `strict_date_optional_time||epoch_millis` (`{{period_end}}||-1h` rendered).
+            let default_epoch = || {
+                self.formats
+                    .is_empty()
+                    .then(|| epoch_text(date, 1e3))
+                    .flatten()
+            };
+            let anchor = self
+                .parse_date(date, false)
+                .or_else(default_epoch)
+                .ok_or_else(|| {
+                    Error::InvalidFilter(format!("date math anchor '{date}' is not a date"))
+                })?;
             (anchor, math)
         } else {
             return Ok(self.parse_date(text, round_up));
@@ -81,12 +92,17 @@ impl DateParser {
             .ok_or_else(|| Error::InvalidFilter(format!("invalid date math '{text}'")))
     }
 
-    /// Parses a date without math: the custom formats first, then ISO 8601.
+    /// Parses a date without math: the custom formats first (an epoch format reads a numeric
+    /// text such as a monitor's rendered `{{period_end}}`), then ISO 8601.
     fn parse_date(&self, text: &str, round_up: bool) -> Option<i64> {
+        let epoch_text = |scale: f64| epoch_text(text, scale).map(|micros| (micros, true));
         let (micros, has_time) = self
             .formats
             .iter()
-            .find_map(|f| f.parse(text, self.offset))
+            .find_map(|f| match f.epoch_micros_per_unit() {
+                Some(scale) => epoch_text(scale),
+                None => f.parse(text, self.offset),
+            })
             .or_else(|| self.parse_iso(text))?;
         if round_up && !has_time {
             return micros.checked_add(86_400_000_000 - 1000);
@@ -105,6 +121,13 @@ impl DateParser {
         };
         Some((local, has_time))
     }
+}
+
+/// A numeric text as microseconds, given the microseconds per unit.
+fn epoch_text(text: &str, micros_per_unit: f64) -> Option<i64> {
+    let number: f64 = text.parse().ok().filter(|n: &f64| n.is_finite())?;
+    let micros = (number * micros_per_unit).round();
+    (micros.abs() < 9.0e18).then_some(micros as i64)
 }
 
 fn utc() -> FixedOffset {

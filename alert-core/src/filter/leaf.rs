@@ -254,6 +254,16 @@ mod tests {
             {"range": {"@timestamp": {"gte": "2026-01-01T12:00:00", "time_zone": "-01:00"}}} | false
             {"range": {"@timestamp": {"gte": 1767267000000, "format": "epoch_millis"}}} | true
             {"range": {"@timestamp": {"gt": 1767267000000, "format": "epoch_millis"}}}  | false
+            {"range": {"@timestamp": {"gte": "1767267000000||-1h", "lte": "1767267000000", "format": "epoch_millis"}}} | true
+            {"range": {"@timestamp": {"gt": "1767267000000", "format": "epoch_millis"}}}  | false
+            {"range": {"@timestamp": {"gte": "1767267060000||-1m", "format": "epoch_millis"}}} | true
+            {"range": {"@timestamp": {"gte": "1767267060000||-59s", "format": "epoch_millis"}}} | false
+            {"range": {"@timestamp": {"from": "1767267000000||-30m", "to": "1767267000000", "include_lower": true, "include_upper": true, "format": "epoch_millis", "boost": 1.0}}} | true
+            {"range": {"@timestamp": {"from": "1767267000000||-30m", "to": "1767267000000", "include_lower": true, "include_upper": false, "format": "epoch_millis"}}} | false
+            {"range": {"@timestamp": {"gte": "1767267000000||-1h"}}}               | true
+            {"range": {"@timestamp": {"gt": "1767267000000||+0s"}}}                | false
+            {"range": {"@timestamp": {"from": "now-30m", "to": "now", "include_lower": true, "include_upper": true}}} | true
+            {"range": {"@timestamp": {"from": "now-29m", "to": "now"}}}             | false
             {"range": {"name": {"gte": "a", "lt": "n"}}}                           | true
             {"range": {"name": {"gte": "n"}}}                                      | false
             {"range": {"absent": {"gte": 1}}}                                      | false

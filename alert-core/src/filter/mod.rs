@@ -231,6 +231,29 @@ mod tests {
     }
 
     #[test]
+    fn monitor_queries_as_opensearch_stores_them_match() {
+        // The seed's per-query monitor, as OpenSearch re-serializes it (from/to, boost,
+        // adjust_pure_negative), with `{{period_end}}` rendered as epoch milliseconds.
+        let now = Timestamp::parse_iso("2026-01-01T00:20:00Z").unwrap();
+        let query = json!({"bool": {
+            "must": [
+                {"match_phrase": {"user": {"query": "judy", "slop": 0, "zero_terms_query": "NONE", "boost": 1.0}}},
+                {"match_phrase": {"action": {"query": "failed_password", "slop": 0}}}
+            ],
+            "filter": [{"range": {"@timestamp": {
+                "from": "1767226800000||-30m", "to": "1767226800000", "include_lower": true,
+                "include_upper": true, "format": "epoch_millis", "boost": 1.0}}}],
+            "adjust_pure_negative": true, "boost": 1.0}});
+        let filter = Filter::from_query(&query, now).unwrap();
+        let kept: Vec<bool> = seed_docs().iter().map(|d| filter.matches(d)).collect();
+        assert_eq!(kept, [false, false, true, false, false, false]);
+        let relative = json!({"range": {"@timestamp": {"from": "now-30m", "to": "now"}}});
+        let filter = Filter::from_query(&relative, now).unwrap();
+        let kept: Vec<bool> = seed_docs().iter().map(|d| filter.matches(d)).collect();
+        assert_eq!(kept, [true, false, true, true, false, false]);
+    }
+
+    #[test]
     fn match_all_and_empty_lists_match_every_document() {
         assert!(Filter::match_all().is_match_all());
         assert!(
