@@ -12,7 +12,7 @@ use crate::time::{Duration, Timestamp};
 
 const MS_PER_DAY: i64 = 86_400_000;
 /// 1970-01-01 was a Thursday; calendar weeks start on Monday, 1970-01-05.
-const FIRST_MONDAY_MS: i64 = 4 * MS_PER_DAY;
+pub(super) const FIRST_MONDAY_MS: i64 = 4 * MS_PER_DAY;
 
 /// `{"date_histogram": {"field", "fixed_interval" | "calendar_interval" | "interval", "offset",
 /// "min_doc_count"}}`. Intervals are fixed spans in milliseconds; calendar months, quarters
@@ -132,7 +132,7 @@ fn render(key: i64, events: &[&Event], subs: &Aggregations) -> Value {
 
 /// `"5m"`, `"90s"`, `"1d"` (fixed), or calendar names `minute`, `hour`, `day`, `week` and
 /// their `1m`/`1h`/`1d`/`1w` spellings. Returns the span and whether weeks align on Mondays.
-fn parse_interval(name: &str, param: &str, value: &Value) -> Result<(i64, bool)> {
+pub(super) fn parse_interval(name: &str, param: &str, value: &Value) -> Result<(i64, bool)> {
     let text = value.as_str().unwrap_or_default();
     let calendar = param != "fixed_interval";
     let named = match text {
@@ -158,7 +158,7 @@ fn parse_interval(name: &str, param: &str, value: &Value) -> Result<(i64, bool)>
 }
 
 /// `"+37s"`, `"-1h"` or `"30m"`.
-fn parse_offset(name: &str, value: &Value) -> Result<i64> {
+pub(super) fn parse_offset(name: &str, value: &Value) -> Result<i64> {
     let text = value.as_str().unwrap_or_default();
     let (sign, rest) = match text.strip_prefix('-') {
         Some(rest) => (-1, rest),
@@ -170,7 +170,7 @@ fn parse_offset(name: &str, value: &Value) -> Result<i64> {
     Ok(sign * micros / 1000)
 }
 
-fn is_utc(value: &Value) -> bool {
+pub(super) fn is_utc(value: &Value) -> bool {
     matches!(
         value.as_str(),
         Some("UTC" | "Z" | "+00:00" | "Etc/UTC" | "GMT")

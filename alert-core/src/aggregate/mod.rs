@@ -2,9 +2,9 @@
 //! and the documents of one query, produce the JSON Elasticsearch returns under
 //! `aggregations`, so every rule type runs without a cluster.
 //!
-//! Supported kinds: `terms`, `date_histogram`, `filters`, `filter` (bucket aggregations, with
-//! nested `aggs`) and `avg`, `min`, `max`, `sum`, `value_count`, `cardinality`, `percentiles`
-//! (metrics). Anything else — or a `script` — is an
+//! Supported kinds: `terms`, `date_histogram`, `composite`, `filters`, `filter` (bucket
+//! aggregations, with nested `aggs`), `avg`, `min`, `max`, `sum`, `value_count`,
+//! `cardinality`, `percentiles` (metrics) and `top_hits`. Anything else — or a `script` — is an
 //! [`crate::Error::UnsupportedFilter`] naming it, raised when the
 //! body is compiled, never a silently wrong answer. Differences from a real cluster, which has
 //! a mapping where we only have documents:
@@ -34,8 +34,10 @@
 //! assert_eq!(out["by_host"]["buckets"][0], json!({"key": "a", "doc_count": 2, "avg_ms": {"value": 20.0}}));
 //! ```
 
+mod composite;
 mod date_histogram;
 mod filters;
+mod hits;
 mod key;
 mod metrics;
 mod terms;
@@ -46,10 +48,11 @@ use crate::document::Event;
 use crate::time::Timestamp;
 use crate::{Error, Result};
 
+pub use hits::HitsSpec;
 pub use key::{FieldPath, KeyView, TermKey, TermKeyRef, is_truthy};
 
 /// The aggregation kinds evaluated locally, for error messages.
-const SUPPORTED: &str = "terms, date_histogram, filters, filter, avg, min, max, sum, value_count, cardinality, percentiles";
+const SUPPORTED: &str = "terms, date_histogram, composite, filters, filter, top_hits, avg, min, max, sum, value_count, cardinality, percentiles";
 
 /// What compiling an aggregation body needs besides the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +89,8 @@ struct Aggregation {
 #[derive(Debug, Clone)]
 enum Kind {
     Terms(terms::Terms),
+    Composite(composite::Composite),
+    TopHits(hits::HitsSpec),
     DateHistogram(date_histogram::DateHistogram),
     Filters(filters::Filters),
     Filter(filters::SingleFilter),
@@ -123,6 +128,8 @@ impl Aggregations {
         for (name, agg) in &self.entries {
             let value = match &agg.kind {
                 Kind::Terms(t) => t.run(events, &agg.subs),
+                Kind::Composite(c) => c.run(events, &agg.subs),
+                Kind::TopHits(h) => h.run(events),
                 Kind::DateHistogram(h) => h.run(events, &agg.subs),
                 Kind::Filters(f) => f.run(events, &agg.subs),
                 Kind::Filter(f) => f.run(events, &agg.subs),
@@ -160,7 +167,7 @@ impl Aggregation {
             return Err(invalid(name, "names no aggregation kind"));
         };
         let kind = compile_kind(name, kind_name, params, ctx)?;
-        if matches!(kind, Kind::Metric(_)) && !subs.is_empty() {
+        if matches!(kind, Kind::Metric(_) | Kind::TopHits(_)) && !subs.is_empty() {
             return Err(invalid(
                 name,
                 format!("'{kind_name}' is a metric and cannot have sub-aggregations"),
@@ -184,6 +191,8 @@ fn compile_kind(name: &str, kind: &str, params: &Value, ctx: &Context) -> Result
     };
     Ok(match kind {
         "terms" => Kind::Terms(terms::Terms::compile(name, params)?),
+        "composite" => Kind::Composite(composite::Composite::compile(name, params, ctx)?),
+        "top_hits" => Kind::TopHits(hits::compile_top_hits(name, params, ctx)?),
         "date_histogram" => {
             Kind::DateHistogram(date_histogram::DateHistogram::compile(name, params, ctx)?)
         }
