@@ -101,6 +101,18 @@ pub struct AggregationAnswer {
     pub hits: u64,
 }
 
+/// A whole search body run against indices: an OpenSearch monitor's `search` input
+/// (`{"size": 0, "query": {...}, "aggregations": {...}}`) after its Mustache rendering.
+#[derive(Debug, Clone, Copy)]
+pub struct RawSearch<'a> {
+    /// Index names or patterns (`logs-*`), as the monitor lists them.
+    pub indices: &'a [String],
+    /// The search body.
+    pub body: &'a Value,
+    /// Date math in the body (`now-30m`) is relative to this instant.
+    pub now: Timestamp,
+}
+
 /// Where documents come from: Elasticsearch/OpenSearch, or local logs.
 #[async_trait]
 pub trait SearchBackend: Send + Sync {
@@ -121,6 +133,19 @@ pub trait SearchBackend: Send + Sync {
 
     /// Runs an ES `aggs` body over the matching documents.
     async fn aggregate(&self, query: &SearchQuery<'_>, aggs: &Value) -> Result<AggregationAnswer>;
+
+    /// Runs a whole search body (a monitor's input) and returns the response JSON as the
+    /// cluster would (`hits.total.value`, `hits.hits`, `aggregations`, `_shards`, `took`,
+    /// `timed_out`).
+    ///
+    /// A backend that cannot run search bodies keeps this default, an error saying so (never
+    /// an empty answer, which a monitor's trigger would read as "nothing happened").
+    async fn search_raw(&self, search: &RawSearch<'_>) -> Result<Value> {
+        Err(crate::Error::NotSupportedYet(format!(
+            "running a whole search body (a monitor's input) on indices {:?} with this search backend",
+            search.indices
+        )))
+    }
 }
 
 /// Where the engine keeps what must survive a restart.
