@@ -2,9 +2,11 @@
 //! (or pushed in process) are held in memory, sorted by timestamp, and every query is
 //! answered with [`alert_core::filter`] and [`alert_core::aggregate`], as Elasticsearch would
 //! answer the queries ElastAlert2 sends. Each distinct filter list is evaluated once per
-//! document (`filter_cache`), however often its rules re-query their window.
+//! document (`filter_cache`), however often its rules re-query their window. Monitors' whole
+//! search bodies are answered by `raw_search`.
 
 mod filter_cache;
+mod raw_search;
 
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +15,7 @@ use alert_core::aggregate::{Aggregations, Context, terms_buckets};
 use alert_core::config::Rule;
 use alert_core::document::{Event, lookup_es_key};
 use alert_core::filter::Filter;
-use alert_core::port::{AggregationAnswer, SearchBackend, SearchQuery};
+use alert_core::port::{AggregationAnswer, RawSearch, SearchBackend, SearchQuery};
 use alert_core::time::{Timestamp, TimestampType};
 use async_trait::async_trait;
 use serde_json::Value;
@@ -218,5 +220,10 @@ impl SearchBackend for LocalBackend {
             aggregations: compiled.evaluate(&docs),
             hits: docs.len() as u64,
         })
+    }
+
+    /// See `raw_search`: the held documents whose `_index` (if any) matches the indices.
+    async fn search_raw(&self, search: &RawSearch<'_>) -> alert_core::Result<Value> {
+        raw_search::run(self, search)
     }
 }

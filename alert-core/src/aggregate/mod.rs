@@ -123,6 +123,13 @@ impl Aggregations {
         Value::Object(out)
     }
 
+    /// [`Aggregations::evaluate`] over borrowed documents (a search's matches, not copied).
+    pub fn evaluate_refs(&self, events: &[&Event]) -> Value {
+        let mut out = Map::new();
+        self.run(events, &mut out);
+        Value::Object(out)
+    }
+
     /// Adds each aggregation's result for `events` to `out` (a response or bucket object).
     fn run(&self, events: &[&Event], out: &mut Map<String, Value>) {
         for (name, agg) in &self.entries {

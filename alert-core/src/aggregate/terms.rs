@@ -183,11 +183,27 @@ fn render(bucket: Bucket<'_>, subs: &Aggregations) -> Value {
 }
 
 /// `{"_count": "desc"}`, `{"_key": "asc"}` (and the legacy `_term`), or a list of one.
+/// `{"_count": "desc"}`, or a list whose second entry is the `{"_key": "asc"}` tie-break
+/// OpenSearch adds when it stores a query (what count orders do anyway).
 fn parse_order(name: &str, value: &Value) -> Result<Order> {
-    let entry = match value {
-        Value::Array(items) if items.len() == 1 => &items[0],
-        other => other,
+    let (entry, tiebreak) = match value {
+        Value::Array(items) if matches!(items.len(), 1 | 2) => (&items[0], items.get(1)),
+        other => (other, None),
     };
+    let order = parse_order_entry(name, entry, value)?;
+    match tiebreak {
+        Some(t) if !(matches!(order, Order::Count { .. }) && t == &json!({"_key": "asc"})) => {
+            Err(unsupported_param(
+                "terms",
+                "order",
+                "the only second order evaluated locally is {\"_key\": \"asc\"} after _count",
+            ))
+        }
+        _ => Ok(order),
+    }
+}
+
+fn parse_order_entry(name: &str, entry: &Value, value: &Value) -> Result<Order> {
     let Some((by, dir)) = entry
         .as_object()
         .filter(|m| m.len() == 1)
@@ -340,6 +356,26 @@ mod tests {
                 .0,
             json!("b")
         );
+    }
+
+    #[test]
+    fn opensearch_stored_order_with_a_key_tiebreak_is_read() {
+        let docs = [
+            json!({"h": "b"}),
+            json!({"h": "a"}),
+            json!({"h": "c"}),
+            json!({"h": "c"}),
+        ];
+        let order = json!([{"_count": "desc"}, {"_key": "asc"}]);
+        let out = run(json!({"field": "h", "order": order}), &docs);
+        assert_eq!(
+            keys(&out),
+            [(json!("c"), 2), (json!("a"), 1), (json!("b"), 1)]
+        );
+        let ctx = Context::new("@timestamp", Timestamp::from_micros(0));
+        let other = json!({"t": {"terms": {"field": "h", "order": [{"_count": "desc"}, {"_key": "desc"}]}}});
+        let err = evaluate(&other, &[], &ctx).unwrap_err().to_string();
+        assert!(err.contains("terms.order"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! [`LocalBackend::search_raw`](super::LocalBackend): a whole search body (an OpenSearch
+//! monitor's input) answered over the held documents, shaped as a cluster's response.
+//!
+//! * `query` is compiled by [`Filter::from_query`] (everything matches without one).
+//! * Indices: a document matches when it has no `_index` (documents read from files or pushed
+//!   carry none unless their source set one) or when its `_index` matches the request's
+//!   patterns: names, `*` wildcards, comma lists, `_all`, and `-pattern` exclusions (which
+//!   drop matching indices whatever their position). A hit without `_index` reports the
+//!   first pattern requested.
+//! * `size` (10), `from`, `sort`, `_source` as [`HitsSpec`] reads them; `aggregations` (or
+//!   `aggs`) through [`Aggregations`]; `track_total_hits` as Elasticsearch (10 000 by default,
+//!   `true` exact, a number as the limit, `false` without a total).
+//! * Any other body key that changes the answer (`post_filter`, `min_score`, `collapse`, ...)
+//!   is an error naming it, never ignored.
+
+use std::time::Instant;
+
+use alert_core::aggregate::{Aggregations, Context, HitsSpec};
+use alert_core::document::Event;
+use alert_core::filter::Filter;
+use alert_core::port::RawSearch;
+use alert_core::{Error, Result};
+use serde_json::{Map, Value, json};
+
+use super::LocalBackend;
+
+/// Body keys read here, besides those [`HitsSpec`] reads.
+const READ: &[&str] = &[
+    "query",
+    "aggregations",
+    "aggs",
+    "track_total_hits",
+    "size",
+    "from",
+    "sort",
+    "_source",
+];
+
+/// Body keys that do not change the answer of an exact, single-shard, unscored search.
+const IGNORED: &[&str] = &[
+    "timeout",
+    "version",
+    "seq_no_primary_term",
+    "track_scores",
+    "explain",
+    "profile",
+    "stats",
+];
+
+/// Elasticsearch's default `track_total_hits`.
+const DEFAULT_TOTAL_LIMIT: u64 = 10_000;
+
+/// Runs a search body over the backend's documents.
+pub(super) fn run(backend: &LocalBackend, search: &RawSearch<'_>) -> Result<Value> {
+    let started = Instant::now();
+    let Value::Object(body) = search.body else {
+        return Err(Error::InvalidFilter(format!(
+            "a search body must be an object, got {}",
+            search.body
+        )));
+    };
+    if let Some(key) = body
+        .keys()
+        .find(|k| !READ.contains(&k.as_str()) && !IGNORED.contains(&k.as_str()))
+    {
+        return Err(Error::UnsupportedFilter {
+            construct: format!("search body '{key}'"),
+            why: "not evaluated locally".to_string(),
+        });
+    }
+    let filter = match body.get("query") {
+        Some(query) => Filter::from_query(query, search.now)?,
+        None => Filter::match_all(),
+    };
+    let ctx = Context::new(&backend.timestamp_field, search.now);
+    let hits_spec = HitsSpec::compile(body, 10, &ctx)?;
+    let aggs = match body.get("aggregations").or_else(|| body.get("aggs")) {
+        Some(aggs) => Some(Aggregations::compile(aggs, &ctx)?),
+        None => None,
+    };
+    let total_limit = total_limit(body.get("track_total_hits"))?;
+    let indices = IndexPatterns::new(search.indices);
+
+    let docs = backend.docs.read().unwrap_or_else(|p| p.into_inner());
+    let matched: Vec<&Event> = docs
+        .events
+        .iter()
+        .filter(|e| indices.admits(&e.source) && filter.matches(&e.source))
+        .collect();
+    let hits: Vec<Value> = hits_spec
+        .page(&matched)
+        .into_iter()
+        .map(|e| hits_spec.render(e, indices.default_index()))
+        .collect();
+    let mut hits_object = Map::new();
+    if let Some(limit) = total_limit {
+        hits_object.insert("total".into(), total(matched.len() as u64, limit));
+    }
+    hits_object.insert("max_score".into(), Value::Null);
+    hits_object.insert("hits".into(), Value::Array(hits));
+    let mut response = Map::new();
+    response.insert("took".into(), json!(started.elapsed().as_millis()));
+    response.insert("timed_out".into(), json!(false));
+    response.insert(
+        "_shards".into(),
+        json!({"total": 1, "successful": 1, "skipped": 0, "failed": 0}),
+    );
+    response.insert("hits".into(), Value::Object(hits_object));
+    if let Some(aggs) = aggs {
+        response.insert("aggregations".into(), aggs.evaluate_refs(&matched));
+    }
+    Ok(Value::Object(response))
+}
+
+/// `track_total_hits`: `None` when no total is wanted, else the count limit.
+fn total_limit(value: Option<&Value>) -> Result<Option<u64>> {
+    match value {
+        None => Ok(Some(DEFAULT_TOTAL_LIMIT)),
+        Some(Value::Bool(true)) => Ok(Some(u64::MAX)),
+        Some(Value::Bool(false)) => Ok(None),
+        Some(Value::Number(n)) if n.as_i64() == Some(-1) => Ok(Some(u64::MAX)),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(other) => Err(Error::InvalidFilter(format!(
+            "track_total_hits must be a boolean or a count, got {other}"
+        ))),
+    }
+}
+
+/// `hits.total`: exact up to the limit, then the limit with `relation: gte`.
+fn total(count: u64, limit: u64) -> Value {
+    if count > limit {
+        json!({"value": limit, "relation": "gte"})
+    } else {
+        json!({"value": count, "relation": "eq"})
+    }
+}
+
+/// The indices a search names.
+#[derive(Debug)]
+pub(super) struct IndexPatterns {
+    includes: Vec<String>,
+    excludes: Vec<String>,
+    /// What a hit without `_index` reports.
+    first: String,
+}
+
+impl IndexPatterns {
+    /// Reads `["logs-*", "metrics-a,metrics-b", "-logs-old*"]`.
+    pub(super) fn new(indices: &[String]) -> Self {
+        let mut patterns = IndexPatterns {
+            includes: Vec::new(),
+            excludes: Vec::new(),
+            first: String::new(),
+        };
+        for pattern in indices.iter().flat_map(|i| i.split(',')).map(str::trim) {
+            match pattern.strip_prefix('-') {
+                Some(excluded) if !excluded.is_empty() => {
+                    patterns.excludes.push(excluded.to_string())
+                }
+                _ if pattern.is_empty() => {}
+                _ => patterns.includes.push(pattern.to_string()),
+            }
+        }
+        patterns.first = patterns.includes.first().cloned().unwrap_or_default();
+        patterns
+    }
+
+    /// Whether a document is in the searched indices (always, without `_index`).
+    pub(super) fn admits(&self, doc: &Value) -> bool {
+        let Some(index) = doc.get("_index").and_then(Value::as_str) else {
+            return true;
+        };
+        let included =
+            self.includes.is_empty() || self.includes.iter().any(|p| p == "_all" || glob(p, index));
+        included && !self.excludes.iter().any(|p| glob(p, index))
+    }
+
+    fn default_index(&self) -> &str {
+        &self.first
+    }
+}
+
+/// `*` wildcard matching of a whole index name.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => text.strip_prefix(head).is_some_and(|tail| {
+            (0..=tail.len())
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| glob(rest, &tail[i..]))
+        }),
+    }
+}
+
+#[cfg(test)]
+#[path = "raw_search_tests.rs"]
+mod tests;
