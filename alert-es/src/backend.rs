@@ -7,9 +7,13 @@
 //! [`Paging::for_server`] decides), holding one raw page at a time; the port returns every
 //! event of the range at once, so the events themselves are bounded by `max_query_size` ×
 //! `max_scrolling_count`, as in ElastAlert2.
+//!
+//! A monitor's whole search body ([`SearchBackend::search_raw`]) is sent as it is to
+//! `POST /<indices joined by ,>/_search?ignore_unavailable=true` (ElastAlert2's option for its
+//! searches: a missing index gives no hits, not an error) and the cluster's answer returned.
 
 use alert_core::document::Event;
-use alert_core::port::{AggregationAnswer, SearchBackend, SearchQuery};
+use alert_core::port::{AggregationAnswer, RawSearch, SearchBackend, SearchQuery};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -131,6 +135,20 @@ impl EsBackend {
     }
 }
 
+/// The request of a raw search: the body as the monitor wrote it, marked read-only so the
+/// client may retry it on another node.
+fn raw_search_request(search: &RawSearch<'_>) -> EsRequest {
+    let path = if search.indices.is_empty() {
+        "/_search".to_string()
+    } else {
+        format!("/{}/_search", search.indices.join(","))
+    };
+    EsRequest::post(path)
+        .query("ignore_unavailable", "true")
+        .json(search.body.clone())
+        .read_only()
+}
+
 fn empty_answer() -> AggregationAnswer {
     AggregationAnswer {
         aggregations: Value::Object(Default::default()),
@@ -203,5 +221,15 @@ impl SearchBackend for EsBackend {
         self.aggregation(query, aggs)
             .await
             .map_err(|e| port_error(query, e))
+    }
+
+    async fn search_raw(&self, search: &RawSearch<'_>) -> alert_core::Result<Value> {
+        let run = async {
+            let response = self.client.send(&raw_search_request(search)).await?;
+            response.json::<Value>()
+        };
+        run.await.map_err(|error| {
+            alert_core::Error::Search(format!("search on '{}': {error}", search.indices.join(",")))
+        })
     }
 }
