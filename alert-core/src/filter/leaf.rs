@@ -261,6 +261,10 @@ mod tests {
             {"range": {"@timestamp": {"from": "1767267000000||-30m", "to": "1767267000000", "include_lower": true, "include_upper": true, "format": "epoch_millis", "boost": 1.0}}} | true
             {"range": {"@timestamp": {"from": "1767267000000||-30m", "to": "1767267000000", "include_lower": true, "include_upper": false, "format": "epoch_millis"}}} | false
             {"range": {"@timestamp": {"gte": "1767267000000||-1h"}}}               | true
+            {"range": {"@timestamp": {"gte": "1767267000000||-1h", "lte": "1767267000000"}}} | true
+            {"range": {"@timestamp": {"gt": 1767266000000, "lte": 1767267000000}}}  | true
+            {"range": {"@timestamp": {"gt": 1767267000000}}}                       | false
+            {"range": {"status": {"gt": 1767267000000}}}                           | false
             {"range": {"@timestamp": {"gt": "1767267000000||+0s"}}}                | false
             {"range": {"@timestamp": {"from": "now-30m", "to": "now", "include_lower": true, "include_upper": true}}} | true
             {"range": {"@timestamp": {"from": "now-29m", "to": "now"}}}             | false

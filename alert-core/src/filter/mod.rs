@@ -7,7 +7,8 @@
 //!   compare exactly and case-sensitively; numbers compare numerically, numeric strings too.
 //! * `match`, `match_phrase` and `query_string` terms compare lower-cased word tokens, as the
 //!   standard analyzer would; a `query_string` term also matches a value equal to it ignoring case.
-//! * A list value matches when any element does; ranges compare numbers, then dates, then text.
+//! * A list value matches when any element does; ranges compare numbers, then dates, then text
+//!   (a plain number against a date is epoch milliseconds, as a date field reads it).
 //! * A construct that cannot be evaluated locally (`script`, `geo_*`, `nested`, ...) is an
 //!   [`Error::UnsupportedFilter`](crate::Error::UnsupportedFilter) at compile time, never a silent pass.
 //!

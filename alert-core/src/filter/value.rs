@@ -206,8 +206,14 @@ impl Bound {
         {
             return x.partial_cmp(&q);
         }
-        if let Some(t) = self.instant
-            && let Some(x) = Timestamp::parse_iso(s)
+        // A date compared with a plain number: the number is epoch milliseconds, as the
+        // default format of a date field (`strict_date_optional_time||epoch_millis`) reads it.
+        let instant = || {
+            self.instant
+                .or_else(|| self.number.and_then(epoch_millis_micros))
+        };
+        if let Some(x) = Timestamp::parse_iso(s)
+            && let Some(t) = instant()
         {
             return Some(x.as_micros().cmp(&t));
         }
