@@ -67,6 +67,21 @@ fn buckets_are_the_key_combinations_in_ascending_source_order() {
 }
 
 #[test]
+fn key_objects_list_the_sources_in_request_order() {
+    let out = run(&json!({"sources": [
+        {"z_host": {"terms": {"field": "host"}}},
+        {"a_env": {"terms": {"field": "env"}}}
+    ]}));
+    for key in [&out["buckets"][0]["key"], &out["after_key"]] {
+        let names: Vec<&String> = key
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["z_host", "a_env"], "{key}");
+    }
+}
+
+#[test]
 fn size_and_after_page_through_the_buckets() {
     let sources = json!([{"host": {"terms": {"field": "host"}}}]);
     let first = run(&json!({"sources": sources, "size": 2}));
