@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value, json};
 
 use super::key::{FieldPath, TermKey};
-use super::{Context, invalid, u64_param, unsupported_param};
+use super::{Context, unsupported_param};
 use crate::Result;
 use crate::document::Event;
 
@@ -74,7 +74,11 @@ impl HitsSpec {
     pub fn compile(body: &Map<String, Value>, default_size: usize, ctx: &Context) -> Result<Self> {
         let count = |param: &str| {
             body.get(param)
-                .map(|v| u64_param("hits", param, v))
+                .map(|v| {
+                    v.as_u64().ok_or_else(|| {
+                        invalid(param, format!("must be a non-negative integer, got {v}"))
+                    })
+                })
                 .transpose()
                 .map(|n| n.map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
         };
@@ -388,6 +392,11 @@ fn glob(pattern: &str, text: &str) -> bool {
                 .any(|i| glob(rest, &tail[i..]))
         }
     }
+}
+
+/// A malformed `from`, `size`, `sort` or `_source` (of a search body or a `top_hits`).
+fn invalid(param: &str, message: impl std::fmt::Display) -> crate::Error {
+    crate::Error::InvalidFilter(format!("search '{param}': {message}"))
 }
 
 #[cfg(test)]
