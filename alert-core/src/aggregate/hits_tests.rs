@@ -151,6 +151,10 @@ fn unknown_options_are_refused_by_name() {
             json!({"s": {"top_hits": {"_source": 5}}}),
             "cannot read patterns",
         ),
+        (
+            json!({"s": {"top_hits": {"size": -1}}}),
+            "search 'size': must be a non-negative integer",
+        ),
     ];
     for (aggs, expected) in cases {
         let err = evaluate(&aggs, &sample(), &ctx()).unwrap_err().to_string();
