@@ -113,6 +113,21 @@ fn present(value: &Value) -> bool {
 }
 
 impl Node {
+    /// See [`super::Filter::instant_bounds`]: ranges on `field`, intersected through `And`.
+    pub(crate) fn instant_bounds(&self, field: &str) -> (Option<i64>, Option<i64>) {
+        match self {
+            Node::Field(f, Test::Range(range)) if f.name() == field => (
+                range.lower.as_ref().and_then(|b| b.instant_micros()),
+                range.upper.as_ref().and_then(|b| b.instant_micros()),
+            ),
+            Node::And(children) => children.iter().fold((None, None), |(lo, hi), child| {
+                let (l, h) = child.instant_bounds(field);
+                (lo.max(l), hi.into_iter().chain(h).min())
+            }),
+            _ => (None, None),
+        }
+    }
+
     /// Whether the document matches this node.
     pub(crate) fn matches(&self, doc: &Value) -> bool {
         match self {

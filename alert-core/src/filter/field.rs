@@ -25,6 +25,11 @@ impl Field {
         }
     }
 
+    /// The name as written.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Whether the name asks for the exact value (`.keyword` or `.raw` suffix).
     pub(crate) fn is_exact(name: &str) -> bool {
         name.ends_with(".keyword") || name.ends_with(".raw")

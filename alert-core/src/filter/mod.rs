@@ -82,6 +82,24 @@ impl Filter {
         self.root.matches(doc)
     }
 
+    /// Inclusive bounds, in microseconds, within which `field` holds an instant in every
+    /// matching document, read from the `range` queries on it that the whole filter requires
+    /// (`None`: no bound on that side). A superset: documents inside still need
+    /// [`Filter::matches`]; a caller holding documents sorted by that field may skip the rest.
+    ///
+    /// ```
+    /// use alert_core::filter::Filter;
+    /// use alert_core::time::Timestamp;
+    /// use serde_json::json;
+    /// let query = json!({"bool": {"filter": [{"range": {"@timestamp": {"gte": 1000, "lt": 5000}}}]}});
+    /// let filter = Filter::from_query(&query, Timestamp::from_micros(0)).unwrap();
+    /// assert_eq!(filter.instant_bounds("@timestamp"), (Some(1_000_000), Some(5_000_000)));
+    /// assert_eq!(filter.instant_bounds("other"), (None, None));
+    /// ```
+    pub fn instant_bounds(&self, field: &str) -> (Option<i64>, Option<i64>) {
+        self.root.instant_bounds(field)
+    }
+
     /// A filter that matches everything (empty list).
     pub fn match_all() -> Filter {
         Filter { root: Node::All }
@@ -252,6 +270,48 @@ mod tests {
         let filter = Filter::from_query(&relative, now).unwrap();
         let kept: Vec<bool> = seed_docs().iter().map(|d| filter.matches(d)).collect();
         assert_eq!(kept, [true, false, true, true, false, false]);
+    }
+
+    #[test]
+    fn instant_bounds_come_from_ranges_every_match_requires() {
+        let now = Timestamp::parse_iso("2026-01-01T00:20:00Z").unwrap();
+        let now_us = now.as_micros();
+        let min = 60_000_000;
+        let range = |body: Value| json!({"range": {"@timestamp": body}});
+        let cases = [
+            (
+                range(json!({"from": "now-30m", "to": "now"})),
+                (Some(now_us - 30 * min), Some(now_us)),
+            ),
+            (
+                json!({"bool": {"must": [{"term": {"a": 1}}], "filter": [
+                range(json!({"gte": "now-30m"})), range(json!({"lt": "now-10m"})),
+                range(json!({"gt": "now-1h", "lte": "now"}))]}}),
+                (Some(now_us - 30 * min), Some(now_us - 10 * min)),
+            ),
+            (
+                range(json!({"gte": "1767226800000||-1m", "format": "epoch_millis"})),
+                (Some(now_us - min), None),
+            ),
+            (
+                range(json!({"lte": 1_767_226_800_000_i64})),
+                (None, Some(now_us)),
+            ),
+            (
+                json!({"bool": {"should": [range(json!({"gte": "now"})), {"term": {"a": 1}}]}}),
+                (None, None),
+            ),
+            (
+                json!({"bool": {"must_not": [range(json!({"gte": "now"}))]}}),
+                (None, None),
+            ),
+            (json!({"range": {"other": {"gte": "now"}}}), (None, None)),
+            (range(json!({"gte": "abc"})), (None, None)),
+        ];
+        for (query, expected) in cases {
+            let filter = Filter::from_query(&query, now).unwrap();
+            assert_eq!(filter.instant_bounds("@timestamp"), expected, "{query}");
+        }
     }
 
     #[test]

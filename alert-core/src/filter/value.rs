@@ -184,6 +184,13 @@ impl Bound {
         })
     }
 
+    /// The instant this bound stands for against a date value: its date, or a plain number
+    /// read as epoch milliseconds (as [`Bound::compare`] reads it).
+    pub(crate) fn instant_micros(&self) -> Option<i64> {
+        self.instant
+            .or_else(|| self.number.and_then(epoch_millis_micros))
+    }
+
     /// Compares a document value with this bound, or `None` when they are incomparable.
     fn compare(&self, value: &Value) -> Option<Ordering> {
         match value {

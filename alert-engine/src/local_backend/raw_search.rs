@@ -1,7 +1,8 @@
 //! [`LocalBackend::search_raw`](super::LocalBackend): a whole search body (an OpenSearch
 //! monitor's input) answered over the held documents, shaped as a cluster's response.
 //!
-//! * `query` is compiled by [`Filter::from_query`] (everything matches without one).
+//! * `query` is compiled by [`Filter::from_query`] (everything matches without one); only the
+//!   documents within its required ranges on the timestamp field are examined.
 //! * Indices: a document matches when it has no `_index` (documents read from files or pushed
 //!   carry none unless their source set one) or when its `_index` matches the request's
 //!   patterns: names, `*` wildcards, comma lists, `_all`, and `-pattern` exclusions (which
@@ -82,8 +83,7 @@ pub(super) fn run(backend: &LocalBackend, search: &RawSearch<'_>) -> Result<Valu
     let indices = IndexPatterns::new(search.indices);
 
     let docs = backend.docs.read().unwrap_or_else(|p| p.into_inner());
-    let matched: Vec<&Event> = docs
-        .events
+    let matched: Vec<&Event> = in_time_bounds(&docs.events, &filter, &backend.timestamp_field)
         .iter()
         .filter(|e| indices.admits(&e.source) && filter.matches(&e.source))
         .collect();
@@ -110,6 +110,19 @@ pub(super) fn run(backend: &LocalBackend, search: &RawSearch<'_>) -> Result<Valu
         response.insert("aggregations".into(), aggs.evaluate_refs(&matched));
     }
     Ok(Value::Object(response))
+}
+
+/// The held documents (sorted by timestamp) that the query's ranges on the timestamp field
+/// leave to examine: a monitor's window is usually a small part of what is held.
+fn in_time_bounds<'e>(events: &'e [Event], filter: &Filter, timestamp_field: &str) -> &'e [Event] {
+    let (lower, upper) = filter.instant_bounds(timestamp_field);
+    let start = lower.map_or(0, |t| {
+        events.partition_point(|e| e.timestamp.as_micros() < t)
+    });
+    let end = upper.map_or(events.len(), |t| {
+        events.partition_point(|e| e.timestamp.as_micros() <= t)
+    });
+    events.get(start..end).unwrap_or_default()
 }
 
 /// `track_total_hits`: `None` when no total is wanted, else the count limit.

@@ -145,6 +145,33 @@ async fn hits_are_sorted_paged_and_filtered_like_a_clusters() {
 }
 
 #[tokio::test]
+async fn documents_on_the_window_edges_follow_the_ranges_bounds() {
+    let backend = LocalBackend::new("@timestamp");
+    let at = |t: &str| json!({"@timestamp": format!("2026-01-01T{t}Z")});
+    backend.push(vec![at("12:00:00"), at("11:30:00"), at("11:29:59.999")]);
+    backend.push(vec![at("11:45:00")]);
+    let cases = [
+        (json!({"gte": "now-30m", "lte": "now"}), 3),
+        (json!({"gt": "now-30m", "lt": "now"}), 1),
+        (json!({"gte": NOW_MS - 1_800_000, "lte": NOW_MS}), 3),
+        (
+            json!({"gte": format!("{NOW_MS}||-30m"), "lt": NOW_MS.to_string(), "format": "epoch_millis"}),
+            2,
+        ),
+        (json!({"lt": "now-30m"}), 1),
+    ];
+    for (range, expected) in cases {
+        let body = json!({"query": {"bool": {"filter": [{"range": {"@timestamp": range}}]}}});
+        let response = run(&backend, &[], &body).await.unwrap();
+        assert_eq!(
+            response["hits"]["total"]["value"],
+            json!(expected),
+            "{range}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn track_total_hits_limits_or_drops_the_total() {
     let backend = backend();
     let cases = [
