@@ -120,6 +120,23 @@ fn missing_bucket_keeps_documents_without_the_field_under_null() {
 }
 
 #[test]
+fn histogram_sources_key_by_the_lower_bound_of_each_interval() {
+    let out = run(&json!({"size": 2, "sources": [
+        {"cpu": {"histogram": {"field": "cpu", "interval": 0.5, "missing_bucket": true}}}
+    ]}));
+    assert_eq!(
+        keys(&out),
+        vec![(json!({"cpu": null}), 2), (json!({"cpu": 0.5}), 3)]
+    );
+    let next = run(&json!({"after": out["after_key"], "sources": [
+        {"cpu": {"histogram": {"field": "cpu", "interval": 0.5, "missing_bucket": true}}}
+    ]}));
+    assert_eq!(keys(&next), vec![]);
+    let whole = run(&json!({"sources": [{"cpu": {"histogram": {"field": "cpu", "interval": 1}}}]}));
+    assert_eq!(keys(&whole), vec![(json!({"cpu": 0.0}), 3)]);
+}
+
+#[test]
 fn date_histogram_sources_key_by_interval_start_in_millis() {
     let out = run(&json!({"sources": [
         {"t": {"date_histogram": {"field": "@timestamp", "fixed_interval": "5m"}}},
@@ -147,8 +164,16 @@ fn malformed_and_unsupported_sources_are_named() {
     let cases = [
         (json!({"sources": []}), "needs at least one source"),
         (
-            json!({"sources": [{"h": {"histogram": {"field": "n", "interval": 5}}}]}),
-            "composite.sources.histogram",
+            json!({"sources": [{"g": {"geotile_grid": {"field": "loc"}}}]}),
+            "composite.sources.geotile_grid",
+        ),
+        (
+            json!({"sources": [{"h": {"histogram": {"field": "n", "interval": 0}}}]}),
+            "'interval' must be a positive number",
+        ),
+        (
+            json!({"sources": [{"h": {"histogram": {"field": "n"}}}]}),
+            "histogram source 'h' needs an 'interval'",
         ),
         (
             json!({"sources": [{"h": {"terms": {"field": "h", "script": "x"}}}]}),

@@ -35,6 +35,7 @@
 //! ```
 
 mod composite;
+mod composite_source;
 mod date_histogram;
 mod filters;
 mod hits;
