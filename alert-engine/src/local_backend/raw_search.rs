@@ -51,13 +51,48 @@ const IGNORED: &[&str] = &[
 /// Elasticsearch's default `track_total_hits`.
 const DEFAULT_TOTAL_LIMIT: u64 = 10_000;
 
+/// A search body, compiled.
+struct CompiledSearch {
+    filter: Filter,
+    hits: HitsSpec,
+    aggs: Option<Aggregations>,
+    /// `None`: no `hits.total` (`track_total_hits: false`).
+    total_limit: Option<u64>,
+}
+
 /// Runs a search body over the backend's documents.
 pub(super) fn run(backend: &LocalBackend, search: &RawSearch<'_>) -> Result<Value> {
     let started = Instant::now();
-    let Value::Object(body) = search.body else {
+    let compiled = compile(
+        search.body,
+        &Context::new(&backend.timestamp_field, search.now),
+    )?;
+    let indices = IndexPatterns::new(search.indices);
+    let docs = backend.docs.read().unwrap_or_else(|p| p.into_inner());
+    let filter = &compiled.filter;
+    let matched: Vec<&Event> = in_time_bounds(&docs.events, filter, &backend.timestamp_field)
+        .iter()
+        .filter(|e| indices.admits(&e.source) && filter.matches(&e.source))
+        .collect();
+    let mut response = Map::new();
+    response.insert("took".into(), json!(started.elapsed().as_millis()));
+    response.insert("timed_out".into(), json!(false));
+    response.insert(
+        "_shards".into(),
+        json!({"total": 1, "successful": 1, "skipped": 0, "failed": 0}),
+    );
+    response.insert("hits".into(), hits_object(&compiled, &matched, &indices));
+    if let Some(aggs) = &compiled.aggs {
+        response.insert("aggregations".into(), aggs.evaluate_refs(&matched));
+    }
+    Ok(Value::Object(response))
+}
+
+/// Compiles a body, refusing keys that would change the answer and are not evaluated.
+fn compile(body: &Value, ctx: &Context) -> Result<CompiledSearch> {
+    let Value::Object(body) = body else {
         return Err(Error::InvalidFilter(format!(
-            "a search body must be an object, got {}",
-            search.body
+            "a search body must be an object, got {body}"
         )));
     };
     if let Some(key) = body
@@ -69,47 +104,33 @@ pub(super) fn run(backend: &LocalBackend, search: &RawSearch<'_>) -> Result<Valu
             why: "not evaluated locally".to_string(),
         });
     }
-    let filter = match body.get("query") {
-        Some(query) => Filter::from_query(query, search.now)?,
-        None => Filter::match_all(),
-    };
-    let ctx = Context::new(&backend.timestamp_field, search.now);
-    let hits_spec = HitsSpec::compile(body, 10, &ctx)?;
-    let aggs = match body.get("aggregations").or_else(|| body.get("aggs")) {
-        Some(aggs) => Some(Aggregations::compile(aggs, &ctx)?),
-        None => None,
-    };
-    let total_limit = total_limit(body.get("track_total_hits"))?;
-    let indices = IndexPatterns::new(search.indices);
+    let aggs = body.get("aggregations").or_else(|| body.get("aggs"));
+    Ok(CompiledSearch {
+        filter: match body.get("query") {
+            Some(query) => Filter::from_query(query, ctx.now)?,
+            None => Filter::match_all(),
+        },
+        hits: HitsSpec::compile(body, 10, ctx)?,
+        aggs: aggs.map(|a| Aggregations::compile(a, ctx)).transpose()?,
+        total_limit: total_limit(body.get("track_total_hits"))?,
+    })
+}
 
-    let docs = backend.docs.read().unwrap_or_else(|p| p.into_inner());
-    let matched: Vec<&Event> = in_time_bounds(&docs.events, &filter, &backend.timestamp_field)
-        .iter()
-        .filter(|e| indices.admits(&e.source) && filter.matches(&e.source))
-        .collect();
-    let hits: Vec<Value> = hits_spec
-        .page(&matched)
+/// The response's `hits`: the total, and the page of hits.
+fn hits_object(compiled: &CompiledSearch, matched: &[&Event], indices: &IndexPatterns) -> Value {
+    let spec = &compiled.hits;
+    let hits: Vec<Value> = spec
+        .page(matched)
         .into_iter()
-        .map(|e| hits_spec.render(e, indices.default_index()))
+        .map(|e| spec.render(e, indices.default_index()))
         .collect();
-    let mut hits_object = Map::new();
-    if let Some(limit) = total_limit {
-        hits_object.insert("total".into(), total(matched.len() as u64, limit));
+    let mut out = Map::new();
+    if let Some(limit) = compiled.total_limit {
+        out.insert("total".into(), total(matched.len() as u64, limit));
     }
-    hits_object.insert("max_score".into(), Value::Null);
-    hits_object.insert("hits".into(), Value::Array(hits));
-    let mut response = Map::new();
-    response.insert("took".into(), json!(started.elapsed().as_millis()));
-    response.insert("timed_out".into(), json!(false));
-    response.insert(
-        "_shards".into(),
-        json!({"total": 1, "successful": 1, "skipped": 0, "failed": 0}),
-    );
-    response.insert("hits".into(), Value::Object(hits_object));
-    if let Some(aggs) = aggs {
-        response.insert("aggregations".into(), aggs.evaluate_refs(&matched));
-    }
-    Ok(Value::Object(response))
+    out.insert("max_score".into(), Value::Null);
+    out.insert("hits".into(), Value::Array(hits));
+    Value::Object(out)
 }
 
 /// The held documents (sorted by timestamp) that the query's ranges on the timestamp field
