@@ -14,6 +14,7 @@ mod load;
 pub mod painless;
 pub mod period_query;
 pub mod query_trigger;
+pub mod run;
 pub mod schedule;
 pub mod script;
 pub mod trigger_config;
