@@ -16,6 +16,7 @@
 //! ```
 
 mod alertmanager;
+pub mod channel;
 mod chat;
 mod command;
 mod debug;
