@@ -22,6 +22,7 @@
 
 mod actions;
 mod bucket_level;
+mod document;
 mod monitor_alert;
 mod query_level;
 #[cfg(test)]
@@ -30,6 +31,7 @@ mod user;
 
 pub use actions::{ActionRunResult, is_throttled, record_actions};
 pub use bucket_level::{BucketEvaluation, BucketLevelStep, bucket_level_transition};
+pub use document::{from_document, to_document};
 pub use monitor_alert::{
     ActionExecutionResult, AggregationBucket, AlertChange, AlertError, AlertOrigin,
     MAX_ERROR_HISTORY, MonitorAlert, RunError, Transition,
