@@ -5,7 +5,10 @@ use alert_core::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The migrations in order: `(version, SQL)`. Versions start at 1 and have no gaps.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("migrations/0001_initial.sql")),
+    (2, include_str!("migrations/0002_monitors.sql")),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

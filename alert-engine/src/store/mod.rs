@@ -15,7 +15,10 @@ mod sqlite;
 pub use choice::{open_state_store, uses_cluster_state};
 pub use memory::MemoryStore;
 pub use migrations::SCHEMA_VERSION;
-pub use sqlite::SqliteStore;
+pub use sqlite::{
+    ALERT_SORT_FIELDS, MonitorNotification, MonitorRow, MonitorRunCommit, MonitorRunState,
+    MonitorWrite, NewMonitorNotification, SqliteStore,
+};
 
 use alert_core::time::{Duration, Timestamp};
 

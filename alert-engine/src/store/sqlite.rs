@@ -2,7 +2,16 @@
 //! process on the host (`alert run`, `alert silence`).
 
 mod alerts;
+mod monitor_alerts;
+mod monitor_outbox;
+mod monitors;
 mod queries;
+
+pub use monitor_alerts::{
+    ALERT_SORT_FIELDS, MonitorRunCommit, MonitorRunState, NewMonitorNotification,
+};
+pub use monitor_outbox::MonitorNotification;
+pub use monitors::{MonitorRow, MonitorWrite};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
