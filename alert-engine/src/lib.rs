@@ -53,6 +53,7 @@ mod error;
 pub mod local_backend;
 pub mod local_query;
 pub mod metrics;
+pub mod monitor;
 pub mod projection;
 pub mod reload;
 pub mod rule_runner;

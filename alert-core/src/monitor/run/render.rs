@@ -67,7 +67,8 @@ pub fn render_actions(input: &RunInput<'_>, outcome: &RunOutcome) -> Vec<Rendere
 }
 
 /// The `ctx` one planned action sees: the run's shared part, and by trigger kind
-/// - query-level: `alert` (after this run's transition) and `previousAlert`;
+/// - query-level: `alert` (after this run's transition) and `previousAlert`, and (ours) the
+///   lists below with its alert in its category, so one template serves both kinds;
 /// - bucket-level: `newAlerts`, `dedupedAlerts` (no acknowledged ones), `completedAlerts`,
 ///   `errorAlerts` — only the action's alert when it runs per alert;
 /// - document-level: `alerts` — only the action's alert when it runs per alert.
@@ -97,13 +98,14 @@ pub fn action_ctx(
             .collect();
         Value::Array(alerts)
     };
+    if !matches!(config, TriggerConfig::DocumentLevel(_)) {
+        ctx.insert("newAlerts".into(), list(AlertCategory::New));
+        ctx.insert("dedupedAlerts".into(), list(AlertCategory::Deduped));
+        ctx.insert("completedAlerts".into(), list(AlertCategory::Completed));
+        ctx.insert("errorAlerts".into(), list(AlertCategory::Error));
+    }
     match config {
-        TriggerConfig::BucketLevel(_) => {
-            ctx.insert("newAlerts".into(), list(AlertCategory::New));
-            ctx.insert("dedupedAlerts".into(), list(AlertCategory::Deduped));
-            ctx.insert("completedAlerts".into(), list(AlertCategory::Completed));
-            ctx.insert("errorAlerts".into(), list(AlertCategory::Error));
-        }
+        TriggerConfig::BucketLevel(_) => {}
         TriggerConfig::DocumentLevel(_) => {
             let alerts: Vec<Value> = trigger
                 .changes
