@@ -12,10 +12,12 @@ use alert_core::run_window::StartSettings;
 use alert_core::time::{Duration, Timestamp};
 use serde_json::Value;
 
+use crate::api::{ApiServer, ApiSettings, serve_alongside};
 use crate::cluster::{self, names_cluster};
 use crate::delivery::Notifiers;
 use crate::engine::{CycleReport, Engine};
 use crate::local_backend::LocalBackend;
+use crate::monitor::{MonitorCycleReport, monitors_configured, open_monitor_service};
 use crate::reload::ReloadReport;
 use crate::rule_runner::RunSettings;
 use crate::source::{FileFollower, LoadReport, SourceConfig, expand, load_files};
@@ -34,6 +36,8 @@ pub struct RunOptions {
     pub start: Option<Timestamp>,
     /// Every run's end.
     pub end: Option<Timestamp>,
+    /// Serve the REST API of monitors and alerts here (`--api-addr`).
+    pub api_addr: Option<std::net::SocketAddr>,
 }
 
 /// The SQLite file of the state store: `state: {path: ...}` in config.yaml, else
@@ -89,6 +93,10 @@ pub struct OnceReport {
     pub cycle: CycleReport,
     /// Outbox rows still waiting for delivery (kept for the next start).
     pub outbox_depth: u64,
+    /// The monitors' runs, when `monitors_folder` is set.
+    pub monitors: Option<MonitorCycleReport>,
+    /// Monitor files skipped (`skip_invalid`).
+    pub monitor_warnings: Vec<String>,
 }
 
 /// The rules `alert run` runs: the folder's rules (or the one named), with load errors as
@@ -192,19 +200,31 @@ pub async fn run_once(
     let mut engine = Engine::new(
         rules,
         &DiskFiles,
-        backend,
+        backend.clone(),
         store.clone(),
         notifiers,
         settings,
     )?
     .with_concurrency(max_threads(global));
     let cycle = engine.run_cycle(now).await?;
+    // Monitors run once for the period ending where the rules' runs end: the last document
+    // of local files, so their `now-30m` ranges fall on the data.
+    let (monitors, monitor_warnings) = if monitors_configured(global) {
+        let monitor_now = end.unwrap_or(now);
+        let (service, warnings) =
+            open_monitor_service(global, backend, Arc::new(move || monitor_now)).await?;
+        (Some(service.run_all_once(monitor_now).await?), warnings)
+    } else {
+        (None, Vec::new())
+    };
     Ok(OnceReport {
         source: loaded,
         cluster,
         disabled,
         cycle,
         outbox_depth: store.outbox_depth().await?,
+        monitors,
+        monitor_warnings,
     })
 }
 
@@ -290,42 +310,103 @@ pub async fn run_daemon(
         settings,
     )?
     .with_concurrency(max_threads(global));
+    let monitors = if monitors_configured(global) || options.api_addr.is_some() {
+        let (service, warnings) =
+            open_monitor_service(global, backend.clone(), Arc::new(wall_clock)).await?;
+        for warning in warnings {
+            tracing::warn!("{warning}");
+        }
+        Some(service)
+    } else {
+        None
+    };
     let mut watcher = RulesWatcher::new(global);
-    tokio::pin!(shutdown);
-    loop {
-        if let Some(outcomes) = watcher.changed(global, clock(), options.rule.as_deref()) {
-            let reloaded = engine.reload(outcomes, &DiskFiles, notifier_for);
-            if !reloaded.is_empty() {
-                on_reload(&reloaded);
+    let run_loop = async {
+        tokio::pin!(shutdown);
+        loop {
+            if let Some(outcomes) = watcher.changed(global, clock(), options.rule.as_deref()) {
+                let reloaded = engine.reload(outcomes, &DiskFiles, notifier_for);
+                if !reloaded.is_empty() {
+                    on_reload(&reloaded);
+                }
+            }
+            if let (Some(files), Some(local)) = (follower.as_mut(), local.as_ref()) {
+                let polled = files.poll(local)?;
+                for problem in polled.skipped.iter().chain(&polled.errors) {
+                    eprintln!("warning: {problem}");
+                }
+            }
+            let report = engine.run_due(clock()).await?;
+            on_cycle(&report);
+            let mut oldest = engine.oldest_needed();
+            if let Some(service) = &monitors {
+                log_monitor_cycle(&service.run_due(clock()).await?);
+                let needed = service.oldest_needed(service.enabled_count().await?);
+                oldest = oldest.zip(needed).map(|(a, b)| a.min(b));
+            }
+            if let (Some(oldest), Some(local)) = (oldest, local.as_ref()) {
+                local.forget_before(oldest);
+            }
+            if let Some(files) = follower.as_mut() {
+                files
+                    .checkpoint_processed(engine.oldest_needed(), store.as_ref())
+                    .await?;
+            }
+            // With --end, stop once the next cycle would start past it (ElastAlert2's --end).
+            if let Some(end) = options.end
+                && clock().plus(global.run_every) > end
+            {
+                return Ok(());
+            }
+            tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                () = tokio::time::sleep(tick(engine.runners.iter().map(|r| r.rule().run_every))) => {}
             }
         }
-        if let (Some(files), Some(local)) = (follower.as_mut(), local.as_ref()) {
-            let polled = files.poll(local)?;
-            for problem in polled.skipped.iter().chain(&polled.errors) {
-                eprintln!("warning: {problem}");
-            }
+    };
+    match (options.api_addr, &monitors) {
+        (Some(addr), Some(service)) => {
+            let settings = ApiSettings::from_config(addr, global)?;
+            let server = ApiServer::bind(settings, service.clone())
+                .await
+                .map_err(|e| {
+                    config_error(global, format!("cannot serve the API on {addr}: {e}"))
+                })?;
+            tracing::info!("REST API on http://{}", server.local_addr());
+            let (ran, served) = serve_alongside(server, run_loop).await;
+            served.map_err(|e| config_error(global, format!("the API on {addr} failed: {e}")))?;
+            ran
         }
-        let report = engine.run_due(clock()).await?;
-        on_cycle(&report);
-        if let (Some(oldest), Some(local)) = (engine.oldest_needed(), local.as_ref()) {
-            local.forget_before(oldest);
-        }
-        if let Some(files) = follower.as_mut() {
-            files
-                .checkpoint_processed(engine.oldest_needed(), store.as_ref())
-                .await?;
-        }
-        // With --end, stop once the next cycle would start past it (ElastAlert2's --end).
-        if let Some(end) = options.end
-            && clock().plus(global.run_every) > end
-        {
-            return Ok(());
-        }
-        tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            () = tokio::time::sleep(tick(engine.runners.iter().map(|r| r.rule().run_every))) => {}
+        _ => run_loop.await,
+    }
+}
+
+/// Reports a monitor cycle through the log: failed runs and stored monitors that no longer
+/// load as warnings, deliveries that failed for good as errors.
+fn log_monitor_cycle(report: &MonitorCycleReport) {
+    for (id, name, outcome) in &report.runs {
+        match outcome {
+            Ok(_) => tracing::info!(monitor = %id, "monitor '{name}' ran"),
+            Err(e) => tracing::warn!(monitor = %id, "monitor '{name}' failed: {e}"),
         }
     }
+    for (id, why) in &report.invalid {
+        tracing::warn!(monitor = %id, "monitor {id} does not load and is not run: {why}");
+    }
+    if report.delivery.failed > 0 {
+        tracing::error!(
+            "{} monitor notification(s) failed for good",
+            report.delivery.failed
+        );
+    }
+}
+
+/// The wall clock, for the REST API's `_execute` and acknowledgements.
+fn wall_clock() -> Timestamp {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    Timestamp::from_micros(micros)
 }
 
 /// The local source of the daemon: files read in full, files followed (resumed from the

@@ -9,6 +9,7 @@ use alert_core::port::Notifier;
 use alert_core::time::Timestamp;
 use alert_engine::engine::CycleReport;
 use alert_engine::metrics;
+use alert_engine::monitor::MonitorCycleReport;
 use alert_engine::reload::ReloadReport;
 use alert_engine::rule_runner::RunReport;
 use alert_engine::run_command::{OnceReport, RunOptions, run_daemon, run_once};
@@ -38,6 +39,10 @@ pub(crate) struct RunArgs {
     /// Run every enabled rule once over the range, deliver, and exit.
     #[arg(long)]
     once: bool,
+    /// Serve the REST API of monitors and alerts at this address (e.g. 127.0.0.1:9201);
+    /// any address but loopback needs `api: {token: ...}` in config.yaml.
+    #[arg(long)]
+    api_addr: Option<std::net::SocketAddr>,
     /// Serve Prometheus metrics at this address (e.g. 127.0.0.1:9090).
     #[arg(long)]
     metrics_addr: Option<std::net::SocketAddr>,
@@ -52,6 +57,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         rule: args.rule.clone(),
         start: args.start,
         end: args.end,
+        api_addr: args.api_addr,
     };
     let log = Log::new(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -140,6 +146,12 @@ fn print_report(log: &Log, report: &OnceReport) {
     }
     print_runs(log, &report.cycle, true);
     print_failures(log, &report.cycle);
+    for warning in &report.monitor_warnings {
+        log.warn("skipped", warning, json!({"detail": warning}));
+    }
+    if let Some(monitors) = &report.monitors {
+        print_monitors(log, monitors);
+    }
     let d = &report.cycle.delivery;
     log.info(
         "delivery",
@@ -171,6 +183,92 @@ fn print_runs(log: &Log, cycle: &CycleReport, show_idle: bool) {
             ),
         }
     }
+}
+
+fn print_monitors(log: &Log, report: &MonitorCycleReport) {
+    for (id, name, outcome) in &report.runs {
+        match outcome {
+            Ok(response) => {
+                for (trigger, line) in trigger_lines(response) {
+                    log.info(
+                        "monitor_ran",
+                        format_args!("monitor '{name}', trigger '{trigger}': {line}"),
+                        json!({"monitor": name, "monitor_id": id, "trigger": trigger, "result": line}),
+                    );
+                }
+            }
+            Err(error) => log.error(
+                "monitor_failed",
+                format_args!("monitor '{name}' failed: {error}"),
+                json!({"monitor": name, "monitor_id": id, "error": error}),
+            ),
+        }
+    }
+    for (id, why) in &report.invalid {
+        log.error(
+            "monitor_invalid",
+            format_args!("monitor {id} does not load: {why}"),
+            json!({"monitor_id": id, "error": why}),
+        );
+    }
+    let d = &report.delivery;
+    log.info(
+        "monitor_delivery",
+        format_args!(
+            "monitor actions: {} delivered, {} to retry, {} failed",
+            d.delivered, d.retried, d.failed
+        ),
+        json!({"delivered": d.delivered, "retrying": d.retried, "failed": d.failed}),
+    );
+}
+
+/// One line per trigger of an `_execute` response: triggered or not, buckets, actions, error.
+fn trigger_lines(response: &serde_json::Value) -> Vec<(String, String)> {
+    let Some(triggers) = response["trigger_results"].as_object() else {
+        return Vec::new();
+    };
+    triggers
+        .values()
+        .map(|t| {
+            let name = t["name"].as_str().unwrap_or_default().to_string();
+            let mut line = match t["agg_result_buckets"].as_object() {
+                Some(buckets) => format!("{} bucket(s) matched", buckets.len()),
+                None if t["triggered"] == true => "triggered".to_string(),
+                None => "not triggered".to_string(),
+            };
+            let mut errors = Vec::new();
+            let actions = count_actions(&t["action_results"], &mut errors);
+            if actions > 0 {
+                line.push_str(&format!(", {actions} action(s) run"));
+            }
+            if let Some(first) = errors.first() {
+                line.push_str(&format!(", {} failed (first: {first})", errors.len()));
+            }
+            if let Some(error) = t["error"].as_str() {
+                line.push_str(&format!(", error: {error}"));
+            }
+            (name, line)
+        })
+        .collect()
+}
+
+/// Action results are keyed by action id, or by bucket (or alert) then action id; counts the
+/// actions run (not throttled) and collects their errors.
+fn count_actions(results: &serde_json::Value, errors: &mut Vec<String>) -> usize {
+    results.as_object().map_or(0, |map| {
+        map.values()
+            .map(|v| {
+                if v.get("id").is_some() {
+                    if let Some(error) = v["error"].as_str() {
+                        errors.push(error.to_string());
+                    }
+                    usize::from(v["throttled"] != true)
+                } else {
+                    count_actions(v, errors)
+                }
+            })
+            .sum()
+    })
 }
 
 fn run_line(name: &str, run: &RunReport) -> String {

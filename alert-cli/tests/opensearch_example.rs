@@ -1,0 +1,84 @@
+//! `examples/opensearch` through the binary: the seed's two monitors run once over the
+//! quickstart logs and send their custom-webhook messages to a real receiver on 127.0.0.1.
+#![allow(clippy::unwrap_used, dead_code, unreachable_pub)] // fixtures panic by design
+
+#[path = "../../alert-notify/tests/common/receiver.rs"]
+mod receiver;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use receiver::Receiver;
+use serde_json::{Value, json};
+
+fn example_in(dir: &Path, receiver_url: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let config = std::fs::read_to_string(root.join("opensearch/config.yaml")).unwrap();
+    let logs = root.join("quickstart/logs").canonicalize().unwrap();
+    let config = config
+        .replace("../quickstart/logs", logs.to_str().unwrap())
+        .replace("http://127.0.0.1:8080/alerts", receiver_url);
+    std::fs::write(dir.join("config.yaml"), config).unwrap();
+    for folder in ["monitors", "rules"] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+        for entry in std::fs::read_dir(root.join("opensearch").join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.join(folder).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_seeds_monitors_run_on_the_quickstart_logs_and_notify_the_alert_service() {
+    let receiver = Receiver::start(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    example_in(dir.path(), &receiver.url("/alerts"));
+    let assert = Command::cargo_bin("alert")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "--once", "--config", "config.yaml"])
+        .assert()
+        .success();
+    let output = assert.get_output();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains("trigger 'failed root password on a host': 3 bucket(s) matched"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("monitor actions: 4 delivered"), "{stdout}");
+
+    let messages: Vec<Value> = receiver
+        .requests()
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert_eq!(messages.len(), 4);
+    let per_query = messages
+        .iter()
+        .find(|m| m["monitor"]["name"] == "failed root passwords")
+        .unwrap();
+    assert_eq!(per_query["hits"], 3);
+    assert_eq!(per_query["alert"]["state"], "ACTIVE");
+    // `--once` over local files ends the period at the last document; the query looked 30
+    // minutes back from there: the real range, not the one-minute period.
+    assert_eq!(per_query["period_start"], "2026-01-01T08:21:15.444Z");
+    assert_eq!(per_query["period_end"], "2026-01-01T08:22:15.444Z");
+    assert_eq!(
+        per_query["query_range"],
+        json!({"gte": "2026-01-01T07:52:15.444Z", "lte": "2026-01-01T08:22:15.444Z"})
+    );
+    let mut hosts: Vec<String> = messages
+        .iter()
+        .filter(|m| m["monitor"]["name"] == "failed root passwords by host")
+        .map(|m| {
+            assert_eq!(m["deduped_alerts"], json!([]));
+            m["new_alerts"][0]["bucket_keys"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    hosts.sort();
+    assert_eq!(hosts, ["web-1", "web-2", "web-3"]);
+}
