@@ -140,6 +140,12 @@ fn monitors_of_monitors_folder_are_validated_too() {
         monitor.replace("hits.total.value > 0", "hits.total.value.foo("),
     )
     .unwrap();
+    let with_action = monitor.replace(
+        r#""lang": "painless"}}}}"#,
+        r#""lang": "painless"}}, "actions": [{"name": "page", "destination_id": "nowhere", "message_template": {"source": "x"}}]}}"#,
+    );
+    assert_ne!(with_action, monitor);
+    std::fs::write(root.join("monitors/lost.json"), with_action).unwrap();
     alert()
         .current_dir(root)
         .arg("validate")
@@ -148,5 +154,8 @@ fn monitors_of_monitors_folder_are_validated_too() {
         .stdout(predicate::str::contains(
             "OK    monitors/good.json (monitor 'failed logins', id good)",
         ))
-        .stdout(predicate::str::contains("ERROR monitors/bad.json"));
+        .stdout(predicate::str::contains("ERROR monitors/bad.json"))
+        .stdout(predicate::str::contains(
+            "ERROR monitors/lost.json: action 'page'.destination_id: no destination 'nowhere'",
+        ));
 }

@@ -42,10 +42,31 @@ pub fn check_rule(
 }
 
 /// Every monitor file of `monitors_folder`, loaded as `alert run` loads it (fields, schedule,
-/// trigger conditions), each with its outcome.
+/// trigger conditions), each with its outcome; an action whose `destination_id` is not under
+/// `destinations` is an error naming it. A bad `destinations` section is the error.
 pub fn check_monitors(
     global: &GlobalConfig,
     files: &dyn ConfigFiles,
 ) -> Result<Vec<(PathBuf, alert_core::Result<FolderMonitor>)>> {
-    Ok(load_monitors_folder(files, global)?)
+    let channels = crate::monitor::channels_from_config(global)?;
+    let mut outcomes = load_monitors_folder(files, global)?;
+    for (path, outcome) in &mut outcomes {
+        let Ok(loaded) = outcome else { continue };
+        let missing = loaded
+            .monitor
+            .config()
+            .actions()
+            .find(|a| channels.get(&a.destination_id).is_none());
+        if let Some(action) = missing {
+            *outcome = Err(alert_core::Error::Monitor {
+                origin: path.display().to_string(),
+                path: format!("action '{}'.destination_id", action.name),
+                message: format!(
+                    "no destination '{}' under 'destinations' in the config",
+                    action.destination_id
+                ),
+            });
+        }
+    }
+    Ok(outcomes)
 }

@@ -16,7 +16,7 @@ use crate::api::{
     AlertChange, AlertPage, AlertQuery, BackendError, ExecuteRequest, ExecuteTarget,
     ExpectedVersion, MonitorBackend, StoredMonitor,
 };
-use crate::store::{MonitorRow, MonitorWrite};
+use crate::store::{ALERT_SORT_FIELDS, MonitorRow, MonitorWrite};
 
 fn internal(e: impl std::fmt::Display) -> BackendError {
     BackendError::Internal(e.to_string())
@@ -156,6 +156,14 @@ impl MonitorBackend for MonitorService {
     }
 
     async fn alerts(&self, query: &AlertQuery) -> Result<AlertPage, BackendError> {
+        let field = query.sort_string.trim_end_matches(".keyword");
+        if !ALERT_SORT_FIELDS.contains(&field) {
+            return Err(BackendError::Invalid(format!(
+                "sortString: cannot sort alerts by '{}' (known: {})",
+                query.sort_string,
+                ALERT_SORT_FIELDS.join(", ")
+            )));
+        }
         let (alerts, total_alerts) = self.store.monitor_alerts(query).await.map_err(internal)?;
         Ok(AlertPage {
             alerts,

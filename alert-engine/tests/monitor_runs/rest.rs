@@ -258,6 +258,16 @@ async fn alerts_are_filtered_paged_acknowledged_and_completed() {
     assert_eq!(page["alerts"][0]["id"], query_alert);
 
     let (status, error) = api
+        .call("GET", &format!("{MONITORS}/alerts?sortString=colour"), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error["error"]["reason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("sortString")
+    );
+    let (status, error) = api
         .call("GET", &format!("{MONITORS}/alerts?sortOrder=up"), None)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
