@@ -6,6 +6,7 @@ use alert_core::alert::lifecycle::{
     monitor_deleted,
 };
 use alert_core::monitor::Monitor;
+use alert_core::monitor::run::{RunInput, acknowledged_outcome, render_actions};
 use alert_core::time::Timestamp;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -176,7 +177,7 @@ impl MonitorBackend for MonitorService {
         monitor_id: &str,
         ids: &[String],
     ) -> Result<AlertChange, BackendError> {
-        self.change_alerts(monitor_id, ids, acknowledge).await
+        self.change_alerts(monitor_id, ids, acknowledge, true).await
     }
 
     async fn complete(
@@ -184,18 +185,21 @@ impl MonitorBackend for MonitorService {
         monitor_id: &str,
         ids: &[String],
     ) -> Result<AlertChange, BackendError> {
-        self.change_alerts(monitor_id, ids, complete_by_hand).await
+        self.change_alerts(monitor_id, ids, complete_by_hand, false)
+            .await
     }
 }
 
 impl MonitorService {
-    /// Applies a user's change to the named alerts of one monitor in one transaction; ids of
-    /// other monitors' alerts, or unknown ones, fail as OpenSearch reports them.
+    /// Applies a user's change to the named alerts of one monitor in one transaction (with
+    /// the messages of actions listing `ACKNOWLEDGED` when `notify`); ids of other monitors'
+    /// alerts, or unknown ones, fail as OpenSearch reports them.
     async fn change_alerts(
         &self,
         monitor_id: &str,
         ids: &[String],
         change: fn(&MonitorAlert, Timestamp) -> Result<LifecycleChange, Refusal>,
+        notify: bool,
     ) -> Result<AlertChange, BackendError> {
         let now = (self.clock)();
         let _writing = self.writer.lock().await;
@@ -223,12 +227,51 @@ impl MonitorService {
                 )),
             }
         }
-        if !changes.is_empty() {
-            self.store
-                .apply_monitor_alert_changes(changes)
+        if changes.is_empty() {
+            return Ok(outcome);
+        }
+        let notifications = if notify {
+            self.acknowledgement_messages(monitor_id, &changes, now)
                 .await
-                .map_err(internal)?;
+                .map_err(internal)?
+        } else {
+            Vec::new()
+        };
+        let queued = !notifications.is_empty();
+        self.store
+            .apply_monitor_alert_changes_and_notify(changes, notifications, now)
+            .await
+            .map_err(internal)?;
+        if queued {
+            self.deliver_due(now).await.map_err(internal)?;
         }
         Ok(outcome)
+    }
+
+    /// The messages of the actions that list `ACKNOWLEDGED`, for these acknowledged alerts.
+    async fn acknowledgement_messages(
+        &self,
+        monitor_id: &str,
+        changes: &[LifecycleChange],
+        now: Timestamp,
+    ) -> crate::Result<Vec<crate::store::NewMonitorNotification>> {
+        let Some(row) = self.store.monitor(monitor_id).await? else {
+            return Ok(Vec::new());
+        };
+        let monitor = parse_stored(&row)?;
+        let outcome = acknowledged_outcome(&monitor, changes);
+        let run = RunInput {
+            monitor: &monitor,
+            monitor_id,
+            monitor_version: row.version,
+            period: monitor.schedule().period_ending_at(now),
+            now,
+            input: Ok(&[]),
+            query_range: None,
+            open_alerts: &[],
+            max_actionable_alerts: self.settings.max_actionable_alerts,
+        };
+        let rendered = render_actions(&run, &outcome);
+        Ok(self.notifications_for(monitor_id, &outcome, &rendered, now))
     }
 }

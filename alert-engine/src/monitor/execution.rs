@@ -185,34 +185,7 @@ impl MonitorService {
         rendered: &[RenderedAction],
     ) -> Result<Vec<SentAction>> {
         let now = run.now;
-        let mut notifications = Vec::new();
-        let mut keys = Vec::new();
-        for action in rendered.iter().filter(|a| !a.throttled) {
-            let Ok(message) = &action.message else {
-                continue;
-            };
-            let trigger = &outcome.triggers[action.trigger_index];
-            let alert_id = action
-                .change
-                .and_then(|c| trigger.changes.get(c))
-                .and_then(|c| c.alert.id);
-            keys.push((
-                trigger.trigger_id.clone(),
-                alert_id,
-                action.action_id.clone(),
-            ));
-            notifications.push(NewMonitorNotification {
-                monitor_id: id.to_string(),
-                trigger_id: trigger.trigger_id.clone(),
-                alert_id,
-                action_id: action.action_id.clone(),
-                action_name: action.action_name.clone(),
-                destination_id: action.destination_id.clone(),
-                subject: action.subject.clone(),
-                message: message.clone(),
-                deadline: now.plus(self.settings.delivery_deadline),
-            });
-        }
+        let notifications = self.notifications_for(id, outcome, rendered, now);
         let changes: Vec<AlertChange> = outcome
             .triggers
             .iter()
@@ -251,6 +224,38 @@ impl MonitorService {
                 result_of(action, sent, now)
             })
             .collect())
+    }
+
+    /// The messages to queue: every rendered, not throttled action with a message.
+    pub(super) fn notifications_for(
+        &self,
+        id: &str,
+        outcome: &RunOutcome,
+        rendered: &[RenderedAction],
+        now: Timestamp,
+    ) -> Vec<NewMonitorNotification> {
+        rendered
+            .iter()
+            .filter(|a| !a.throttled)
+            .filter_map(|action| {
+                let message = action.message.as_ref().ok()?;
+                let trigger = &outcome.triggers[action.trigger_index];
+                Some(NewMonitorNotification {
+                    monitor_id: id.to_string(),
+                    trigger_id: trigger.trigger_id.clone(),
+                    alert_id: action
+                        .change
+                        .and_then(|c| trigger.changes.get(c))
+                        .and_then(|c| c.alert.id),
+                    action_id: action.action_id.clone(),
+                    action_name: action.action_name.clone(),
+                    destination_id: action.destination_id.clone(),
+                    subject: action.subject.clone(),
+                    message: message.clone(),
+                    deadline: now.plus(self.settings.delivery_deadline),
+                })
+            })
+            .collect()
     }
 
     /// Sends an inline monitor's messages now, without the outbox (nothing is stored).

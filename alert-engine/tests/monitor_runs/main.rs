@@ -323,3 +323,30 @@ async fn scheduled_runs_follow_the_interval_and_collapse_missed_times() {
         json!(at("2026-01-01T10:25:00Z").as_millis())
     );
 }
+
+#[tokio::test]
+async fn a_query_level_action_can_notify_on_acknowledgement_and_completion() {
+    let h = Harness::new(vec![]);
+    let action = webhook_action(json!({
+        "message_template": {"source": "{\"state\": \"{{ctx.alert.state}}\", \"alert\": \"{{ctx.alert.id}}\"}"},
+        "action_execution_policy": {"action_execution_scope": {
+            "per_alert": {"actionable_alerts": ["NEW", "ACKNOWLEDGED", "COMPLETED"]}}}
+    }));
+    let id = h.create(query_monitor(2, &action)).await;
+    h.push(errors("web-1", "2026-01-01T10:01:00Z", 3));
+    h.run(&id, "2026-01-01T10:05:00Z").await;
+    let alert_id = h.alerts(&id).await[0]["id"].as_str().unwrap().to_string();
+    h.clock.store(
+        at("2026-01-01T10:06:00Z").as_micros(),
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    h.service
+        .acknowledge(&id, std::slice::from_ref(&alert_id))
+        .await
+        .unwrap();
+    h.run(&id, "2026-01-01T10:10:00Z").await; // still triggering: acknowledged, silent
+    h.run(&id, "2026-01-01T10:15:00Z").await; // cleared: completed
+    let states: Vec<Value> = h.messages().iter().map(|m| m["state"].clone()).collect();
+    assert_eq!(states, ["ACTIVE", "ACKNOWLEDGED", "COMPLETED"]);
+    assert!(h.messages().iter().all(|m| m["alert"] == alert_id.as_str()));
+}

@@ -14,6 +14,7 @@
 //! completion and errors), `actionable_alerts` takes `ERROR`, and throttling survives the
 //! per-execution fallback above `max_actionable_alert_count`.
 
+mod acknowledged;
 mod context;
 mod doc_level;
 mod evaluate;
@@ -30,6 +31,7 @@ use super::schedule::Period;
 use crate::alert::lifecycle::{AggregationBucket, AlertChange, MonitorAlert};
 use crate::time::Timestamp;
 
+pub use acknowledged::acknowledged_outcome;
 pub use context::alert_template_map;
 pub use evaluate::evaluate_run;
 pub use query_range::query_range;

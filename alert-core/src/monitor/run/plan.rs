@@ -47,7 +47,7 @@ pub(super) fn throttle_of(action: &ActionConfig) -> Option<Duration> {
     Some(Duration::from_secs(value.saturating_mul(seconds)))
 }
 
-fn per_alert_categories(action: &ActionConfig) -> Option<&[AlertCategory]> {
+pub(super) fn per_alert_categories(action: &ActionConfig) -> Option<&[AlertCategory]> {
     match &action
         .action_execution_policy
         .as_ref()?

@@ -70,7 +70,7 @@ pub fn render_actions(input: &RunInput<'_>, outcome: &RunOutcome) -> Vec<Rendere
 /// - query-level: `alert` (after this run's transition) and `previousAlert`, and (ours) the
 ///   lists below with its alert in its category, so one template serves both kinds;
 /// - bucket-level: `newAlerts`, `dedupedAlerts` (no acknowledged ones), `completedAlerts`,
-///   `errorAlerts` — only the action's alert when it runs per alert;
+///   `errorAlerts`, `acknowledgedAlerts` — only the action's alert when it runs per alert;
 /// - document-level: `alerts` — only the action's alert when it runs per alert.
 pub fn action_ctx(
     input: &RunInput<'_>,
@@ -103,6 +103,10 @@ pub fn action_ctx(
         ctx.insert("dedupedAlerts".into(), list(AlertCategory::Deduped));
         ctx.insert("completedAlerts".into(), list(AlertCategory::Completed));
         ctx.insert("errorAlerts".into(), list(AlertCategory::Error));
+        ctx.insert(
+            "acknowledgedAlerts".into(),
+            list(AlertCategory::Acknowledged),
+        );
     }
     match config {
         TriggerConfig::BucketLevel(_) => {}

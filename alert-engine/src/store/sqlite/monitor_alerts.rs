@@ -102,6 +102,36 @@ pub(super) fn write_changes(tx: &Transaction<'_>, changes: &[AlertChange]) -> Re
     Ok(())
 }
 
+/// Queues rendered action messages, first attempt at `at`.
+fn queue_notifications(
+    tx: &Transaction<'_>,
+    notifications: &[NewMonitorNotification],
+    at: Timestamp,
+) -> Result<()> {
+    for n in notifications {
+        tx.execute(
+            "INSERT INTO monitor_notifications (monitor_id, trigger_id, alert_id, action_id,
+                 action_name, destination_id, subject, message, status, attempts,
+                 next_attempt_ms, deadline_ms, created_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, ?10, ?9)",
+            params![
+                n.monitor_id,
+                n.trigger_id,
+                n.alert_id,
+                n.action_id,
+                n.action_name,
+                n.destination_id,
+                n.subject,
+                n.message,
+                at.as_millis(),
+                n.deadline.as_millis(),
+            ],
+        )
+        .or_store("queueing a monitor action")?;
+    }
+    Ok(())
+}
+
 fn parse_alert(document: &str) -> Result<MonitorAlert> {
     let value: Value = serde_json::from_str(document)
         .map_err(|e| alert_core::Error::Store(format!("stored monitor alert: {e}")))?;
@@ -183,27 +213,7 @@ impl SqliteStore {
         self.call("committing a monitor run", move |conn| {
             let tx = immediate(conn)?;
             write_changes(&tx, &commit.changes)?;
-            for n in &commit.notifications {
-                tx.execute(
-                    "INSERT INTO monitor_notifications (monitor_id, trigger_id, alert_id, action_id,
-                         action_name, destination_id, subject, message, status, attempts,
-                         next_attempt_ms, deadline_ms, created_at_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, ?10, ?9)",
-                    params![
-                        n.monitor_id,
-                        n.trigger_id,
-                        n.alert_id,
-                        n.action_id,
-                        n.action_name,
-                        n.destination_id,
-                        n.subject,
-                        n.message,
-                        commit.run_at.as_millis(),
-                        n.deadline.as_millis(),
-                    ],
-                )
-                .or_store("queueing a monitor action")?;
-            }
+            queue_notifications(&tx, &commit.notifications, commit.run_at)?;
             tx.execute(
                 "INSERT INTO monitor_runs (monitor_id, last_period_end_ms, last_run_at_ms)
                  VALUES (?1, ?2, ?3)
@@ -222,9 +232,22 @@ impl SqliteStore {
 
     /// Writes alert changes (acknowledged, completed by hand, action results) at once.
     pub async fn apply_monitor_alert_changes(&self, changes: Vec<AlertChange>) -> Result<()> {
+        self.apply_monitor_alert_changes_and_notify(changes, Vec::new(), Timestamp::default())
+            .await
+    }
+
+    /// Writes alert changes and the action messages they cause (first attempt at `at`) in one
+    /// transaction.
+    pub async fn apply_monitor_alert_changes_and_notify(
+        &self,
+        changes: Vec<AlertChange>,
+        notifications: Vec<NewMonitorNotification>,
+        at: Timestamp,
+    ) -> Result<()> {
         self.call("changing monitor alerts", move |conn| {
             let tx = immediate(conn)?;
             write_changes(&tx, &changes)?;
+            queue_notifications(&tx, &notifications, at)?;
             tx.commit().or_store("committing monitor alert changes")
         })
         .await
