@@ -260,3 +260,56 @@ fn the_daemon_with_end_stops_after_the_cycle_that_reaches_it() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("rule 'server-errors'"), "{stderr}");
 }
+
+fn http_call(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn the_daemon_serves_the_monitor_api_with_api_addr() {
+    let dir = workdir();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let daemon = spawn(dir.path(), &["--api-addr", &addr]);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the API never listened"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let monitor = r#"{"name": "root logins", "monitor_type": "query_level_monitor",
+        "schedule": {"period": {"interval": 1, "unit": "MINUTES"}},
+        "inputs": [{"search": {"indices": ["logs-*"], "query": {"size": 0, "query": {"term": {"user": "root"}}}}}],
+        "triggers": [{"query_level_trigger": {"id": "t", "name": "any", "severity": "1",
+          "condition": {"script": {"source": "ctx.results[0].hits.total.value > 0"}}}}]}"#;
+    let created = http_call(port, "POST", "/_plugins/_alerting/monitors", monitor);
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    let body = created.split("\r\n\r\n").nth(1).unwrap();
+    let id = serde_json::from_str::<serde_json::Value>(body).unwrap()["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = http_call(
+        port,
+        "POST",
+        &format!(
+            "/_plugins/_alerting/monitors/{id}/_execute?dryrun=true&period_end=1767255000000ms"
+        ),
+        "",
+    );
+    assert!(run.starts_with("HTTP/1.1 200"), "{run}");
+    assert!(run.contains(r#""triggered":true"#), "{run}");
+    let (clean, stderr) = terminate(daemon);
+    assert!(clean, "{stderr}");
+}
