@@ -76,6 +76,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `aws_region` asks for SigV4 signing but no AWS keys were found where they were looked
+    /// for (the message says where).
+    #[error("no AWS credentials for SigV4 request signing: {0}")]
+    AwsCredentials(String),
+
     /// The HTTP client cannot be built from the settings.
     #[error("cannot build the HTTP client: {message}")]
     HttpClient {

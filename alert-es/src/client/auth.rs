@@ -3,6 +3,7 @@
 use alert_core::secret::Secret;
 use reqwest::header::HeaderValue;
 
+use super::aws_keys::AwsKeys;
 use super::options::{OptionReader, invalid};
 use crate::{Error, Result};
 
@@ -26,12 +27,15 @@ pub enum Credentials {
         /// `es_password`.
         password: Secret,
     },
-    /// AWS Signature Version 4 for service `es` (Amazon OpenSearch Service).
+    /// AWS Signature Version 4 for service `es` (Amazon OpenSearch Service); needs the
+    /// cargo feature `aws`.
     AwsSigV4 {
         /// `aws_region`, or `AWS_DEFAULT_REGION`.
         region: String,
-        /// `profile` in the AWS shared config files; the default chain when absent.
+        /// `profile` in the AWS shared files; `AWS_PROFILE` or `default` when absent.
         profile: Option<String>,
+        /// The keys found for it when the configuration was loaded.
+        keys: AwsKeys,
     },
 }
 
@@ -65,13 +69,23 @@ impl Credentials {
             Some(region) => Some(region),
             None => from_env("AWS_DEFAULT_REGION"),
         };
-        match region.filter(|r| !r.is_empty()) {
-            Some(region) => Ok(Credentials::AwsSigV4 {
-                region,
-                profile: opts.string("profile")?,
-            }),
-            None => Ok(Credentials::None),
+        let Some(region) = region.filter(|r| !r.is_empty()) else {
+            return Ok(Credentials::None);
+        };
+        if cfg!(not(feature = "aws")) {
+            return Err(invalid(
+                "aws_region",
+                "asks for AWS SigV4 request signing, which this build does not include \
+                 (build alert with the cargo feature `aws`)",
+            ));
         }
+        let profile = opts.string("profile")?.filter(|p| !p.is_empty());
+        let keys = AwsKeys::resolve(profile.as_deref(), env)?;
+        Ok(Credentials::AwsSigV4 {
+            region,
+            profile,
+            keys,
+        })
     }
 
     /// The `Authorization` header for API key and bearer credentials (basic is set per request
@@ -149,6 +163,25 @@ mod tests {
         Credentials::resolve(&OptionReader::new(&map), &lookup)
     }
 
+    #[cfg(feature = "aws")]
+    const AWS_ENV: &[(&str, &str)] = &[
+        ("AWS_ACCESS_KEY_ID", "AKID"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+    ];
+
+    #[cfg(feature = "aws")]
+    fn aws(region: &str) -> Credentials {
+        Credentials::AwsSigV4 {
+            region: region.into(),
+            profile: None,
+            keys: AwsKeys {
+                access_key_id: "AKID".into(),
+                secret_access_key: Secret::new("s"),
+                session_token: None,
+            },
+        }
+    }
+
     fn basic(user: &str, pass: &str) -> Credentials {
         Credentials::Basic {
             username: user.into(),
@@ -168,13 +201,6 @@ mod tests {
             (
                 json!({"es_username": "u", "es_password": "p", "aws_region": "r"}),
                 basic("u", "p"),
-            ),
-            (
-                json!({"aws_region": "eu-west-1", "profile": "ops"}),
-                Credentials::AwsSigV4 {
-                    region: "eu-west-1".into(),
-                    profile: Some("ops".into()),
-                },
             ),
             (json!({}), Credentials::None),
         ];
@@ -210,13 +236,19 @@ mod tests {
             resolve(json!({"es_bearer": "b"}), &[("ES_BEARER", "eb")]).ok(),
             Some(Credentials::Bearer(Secret::new("eb")))
         );
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
+    fn aws_region_or_its_environment_variable_signs_with_the_keys_found() {
         assert_eq!(
-            resolve(json!({}), &[("AWS_DEFAULT_REGION", "us-east-1")]).ok(),
-            Some(Credentials::AwsSigV4 {
-                region: "us-east-1".into(),
-                profile: None
-            })
+            resolve(json!({"aws_region": "eu-west-1"}), AWS_ENV).ok(),
+            Some(aws("eu-west-1"))
         );
+        let env = [AWS_ENV, &[("AWS_DEFAULT_REGION", "us-east-1")]].concat();
+        assert_eq!(resolve(json!({}), &env).ok(), Some(aws("us-east-1")));
+        let error = resolve(json!({"aws_region": "eu-west-1"}), &[]).err();
+        assert!(matches!(error, Some(Error::AwsCredentials(_))), "{error:?}");
     }
 
     #[test]

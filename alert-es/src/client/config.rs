@@ -104,7 +104,6 @@ impl ConnectionConfig {
         let nodes = nodes(&opts, env, &es_host, es_port, scheme)?;
         opts.bool("ssl_show_warn")?;
         let credentials = Credentials::resolve(&opts, env)?;
-        refuse_unbuilt_aws(&credentials)?;
         Ok(ConnectionConfig {
             es_host,
             es_port,
@@ -237,19 +236,6 @@ fn get_body_as(opts: &OptionReader<'_>) -> Result<GetBodyAs> {
             format!("must be GET, POST or source, got '{other}'"),
         )),
     }
-}
-
-/// Without the cargo feature `aws` there is no signer: say so at load time, not at the first
-/// request.
-fn refuse_unbuilt_aws(credentials: &Credentials) -> Result<()> {
-    if cfg!(feature = "aws") || !matches!(credentials, Credentials::AwsSigV4 { .. }) {
-        return Ok(());
-    }
-    Err(invalid(
-        "aws_region",
-        "asks for AWS SigV4 request signing, which this build does not include \
-         (build alert with the cargo feature `aws`)",
-    ))
 }
 
 #[cfg(test)]

@@ -6,18 +6,24 @@
 //! Elasticsearch crate has no stable release and neither has retries or dead-node handling.
 
 mod auth;
+mod aws_keys;
+mod aws_signing;
 mod config;
 mod hosts;
 mod options;
 mod pool;
 mod request;
 mod retry;
+#[cfg(feature = "aws")]
+pub mod sigv4;
 mod tls;
 mod transport;
 mod version;
 
 pub use crate::error::TransportFailure;
 pub use auth::Credentials;
+pub use aws_keys::AwsKeys;
+pub use aws_signing::AWS_SERVICE;
 pub use config::{ConnectionConfig, DEFAULT_TIMEOUT, GetBodyAs, TlsSettings};
 pub use hosts::{NodeAddress, Scheme};
 pub use request::{Body, EsRequest, EsResponse};

@@ -6,6 +6,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 
 use super::auth::Credentials;
+use super::aws_signing::{aws_headers, aws_query};
 use super::config::{ConnectionConfig, GetBodyAs};
 use super::options::invalid;
 use super::pool::NodePool;
@@ -81,9 +82,10 @@ enum Step {
 impl EsClient {
     /// A client for `config`, with the default [`RetryPolicy`].
     pub fn new(config: &ConnectionConfig) -> Result<Self> {
-        if let Credentials::AwsSigV4 { .. } = config.credentials {
+        if cfg!(not(feature = "aws")) && matches!(config.credentials, Credentials::AwsSigV4 { .. })
+        {
             return Err(Error::NotImplemented(
-                "AWS SigV4 request signing (aws_region)",
+                "AWS SigV4 request signing without the cargo feature `aws`",
             ));
         }
         let nodes = config
@@ -267,9 +269,29 @@ impl EsClient {
             }
         }
         if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.iter());
+            match aws_query(&self.credentials, &query) {
+                Some(encoded) => url.set_query(Some(&encoded)),
+                None => {
+                    url.query_pairs_mut().extend_pairs(query.iter());
+                }
+            }
         }
+        let body = match body {
+            None => None,
+            Some(Body::Json(value)) => Some(("application/json", value.to_string())),
+            Some(Body::NdJson(text)) => Some(("application/x-ndjson", text.clone())),
+        };
+        let signature = aws_headers(
+            &self.credentials,
+            method.as_str(),
+            &url,
+            body.as_ref().map_or(&[][..], |(_, text)| text.as_bytes()),
+            SystemTime::now(),
+        );
         let mut builder = self.http.request(method, url);
+        for (name, value) in signature {
+            builder = builder.header(name, value);
+        }
         builder = match &self.credentials {
             Credentials::Basic { username, password } => {
                 builder.basic_auth(username, Some(password.expose()))
@@ -281,12 +303,7 @@ impl EsClient {
         }
         Ok(match body {
             None => builder,
-            Some(Body::Json(value)) => builder
-                .header(CONTENT_TYPE, "application/json")
-                .body(value.to_string()),
-            Some(Body::NdJson(text)) => builder
-                .header(CONTENT_TYPE, "application/x-ndjson")
-                .body(text.clone()),
+            Some((content_type, text)) => builder.header(CONTENT_TYPE, content_type).body(text),
         })
     }
 }
@@ -325,25 +342,5 @@ fn exhausted(retries: u32, last: Error) -> Error {
     Error::RetriesExhausted {
         attempts: retries + 1,
         last: Box::new(last),
-    }
-}
-
-#[cfg(all(test, feature = "aws"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aws_credentials_are_refused_until_the_signer_exists() {
-        let options = serde_json::json!({"es_host": "search.eu-west-1.es.amazonaws.com", "es_port": 443, "aws_region": "eu-west-1"});
-        let map = options.as_object().cloned().unwrap_or_default();
-        let config = ConnectionConfig::from_options(&map, &|_| None);
-        let error = config
-            .and_then(|c| EsClient::new(&c))
-            .err()
-            .map(|e| e.to_string());
-        assert_eq!(
-            error.as_deref(),
-            Some("AWS SigV4 request signing (aws_region) is not implemented yet")
-        );
     }
 }
