@@ -9,6 +9,7 @@ mod receiver;
 
 mod harness;
 mod rest;
+mod store;
 
 use alert_engine::api::MonitorBackend;
 use harness::{Harness, at, bucket_monitor, errors, query_monitor, webhook_action};
