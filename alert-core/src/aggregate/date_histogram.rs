@@ -119,7 +119,7 @@ impl DateHistogram {
 
 fn render(key: i64, events: &[&Event], subs: &Aggregations) -> Value {
     let mut out = Map::new();
-    let at = Timestamp::from_micros(key.saturating_mul(1000));
+    let at = Timestamp::from_millis(key);
     out.insert(
         "key_as_string".into(),
         json!(at.format_with("%Y-%m-%dT%H:%M:%S%.3fZ")),

@@ -216,7 +216,7 @@ fn bucket_time(bucket: &Value) -> Result<Timestamp> {
         bucket
             .get("key")
             .and_then(Value::as_i64)
-            .map(|ms| Timestamp::from_micros(ms.saturating_mul(1000)))
+            .map(Timestamp::from_millis)
     };
     text.or_else(millis)
         .ok_or_else(|| Error::Evaluation("date histogram bucket without a key".into()))

@@ -23,6 +23,18 @@ impl Timestamp {
         Timestamp(micros)
     }
 
+    /// The instant `millis` milliseconds after the epoch (saturating at the ends of time), as
+    /// OpenSearch writes times and aggregation keys.
+    ///
+    /// ```
+    /// use alert_core::time::Timestamp;
+    /// assert_eq!(Timestamp::from_millis(1_500).as_micros(), 1_500_000);
+    /// assert_eq!(Timestamp::from_millis(i64::MAX).as_micros(), i64::MAX);
+    /// ```
+    pub const fn from_millis(millis: i64) -> Self {
+        Timestamp(millis.saturating_mul(1_000))
+    }
+
     /// Microseconds since the epoch.
     pub const fn as_micros(self) -> i64 {
         self.0

@@ -121,7 +121,7 @@ impl MonitorBackend for MonitorService {
         let now = (self.clock)();
         let end = request
             .period_end_millis
-            .map_or(now, |ms| Timestamp::from_micros(ms.saturating_mul(1_000)));
+            .map_or(now, Timestamp::from_millis);
         let (id, version, monitor, mode) = match request.target {
             ExecuteTarget::Stored(id) => {
                 let row = self

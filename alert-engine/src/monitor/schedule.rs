@@ -163,10 +163,7 @@ impl MonitorService {
 
 /// When the monitor was enabled (`enabled_time`, epoch ms), the grid an interval runs on.
 fn enabled_time(monitor: &Monitor) -> Option<Timestamp> {
-    monitor
-        .config()
-        .enabled_time
-        .map(|ms| Timestamp::from_micros(ms.saturating_mul(1_000)))
+    monitor.config().enabled_time.map(Timestamp::from_millis)
 }
 
 /// The latest fire time at or before `now`, starting from a due one.

@@ -80,10 +80,7 @@ pub fn from_document(doc: &Value) -> Result<MonitorAlert> {
             .map(str::to_string)
             .ok_or_else(|| bad(field))
     };
-    let time = |v: &Value| {
-        v.as_i64()
-            .map(|ms| Timestamp::from_micros(ms.saturating_mul(1_000)))
-    };
+    let time = |v: &Value| v.as_i64().map(Timestamp::from_millis);
     let optional_time = |field: &str| -> Result<Option<Timestamp>> {
         match &doc[field] {
             Value::Null => Ok(None),

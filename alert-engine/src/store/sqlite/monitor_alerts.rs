@@ -265,10 +265,9 @@ impl SqliteStore {
                 )
                 .optional()
                 .or_store("reading a monitor's last run")?;
-            let at = |ms: i64| Timestamp::from_micros(ms.saturating_mul(1_000));
             Ok(row.map(|(end, run)| MonitorRunState {
-                period_end: end.map(at),
-                run_at: at(run),
+                period_end: end.map(Timestamp::from_millis),
+                run_at: Timestamp::from_millis(run),
             }))
         })
         .await

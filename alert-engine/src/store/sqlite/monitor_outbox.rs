@@ -33,10 +33,6 @@ pub struct MonitorNotification {
     pub deadline: Timestamp,
 }
 
-fn at(ms: i64) -> Timestamp {
-    Timestamp::from_micros(ms.saturating_mul(1_000))
-}
-
 impl SqliteStore {
     /// Pending messages whose next attempt is due, oldest first.
     pub async fn due_monitor_notifications(
@@ -68,7 +64,7 @@ impl SqliteStore {
                             subject: r.get(6)?,
                             message: r.get(7)?,
                             attempts: 0,
-                            deadline: at(r.get(9)?),
+                            deadline: Timestamp::from_millis(r.get(9)?),
                         },
                         r.get::<_, i64>(8)?,
                     ))
