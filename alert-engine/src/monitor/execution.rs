@@ -211,10 +211,7 @@ impl MonitorService {
             .iter()
             .map(|action| {
                 let trigger = &outcome.triggers[action.trigger_index];
-                let alert_id = action
-                    .change
-                    .and_then(|c| trigger.changes.get(c))
-                    .and_then(|c| c.alert.id);
+                let alert_id = alert_id_of(outcome, action);
                 let key = (
                     trigger.trigger_id.clone(),
                     alert_id,
@@ -243,10 +240,7 @@ impl MonitorService {
                 Some(NewMonitorNotification {
                     monitor_id: id.to_string(),
                     trigger_id: trigger.trigger_id.clone(),
-                    alert_id: action
-                        .change
-                        .and_then(|c| trigger.changes.get(c))
-                        .and_then(|c| c.alert.id),
+                    alert_id: alert_id_of(outcome, action),
                     action_id: action.action_id.clone(),
                     action_name: action.action_name.clone(),
                     destination_id: action.destination_id.clone(),
@@ -281,6 +275,15 @@ impl MonitorService {
         }
         out
     }
+}
+
+/// The store id of the alert a rendered action is about, if it is about one.
+fn alert_id_of(outcome: &RunOutcome, action: &RenderedAction) -> Option<i64> {
+    let trigger = &outcome.triggers[action.trigger_index];
+    action
+        .change
+        .and_then(|c| trigger.changes.get(c))
+        .and_then(|c| c.alert.id)
 }
 
 fn input_error(message: String) -> Input {
