@@ -340,8 +340,9 @@ pub async fn run_daemon(
             on_cycle(&report);
             let mut oldest = engine.oldest_needed();
             if let Some(service) = &monitors {
-                log_monitor_cycle(&service.run_due(clock()).await?);
-                let needed = service.oldest_needed(service.enabled_count().await?);
+                let cycle = service.run_due(clock()).await?;
+                log_monitor_cycle(&cycle);
+                let needed = service.oldest_needed(cycle.enabled);
                 oldest = oldest.zip(needed).map(|(a, b)| a.min(b));
             }
             if let (Some(oldest), Some(local)) = (oldest, local.as_ref()) {

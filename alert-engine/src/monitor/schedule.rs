@@ -19,6 +19,8 @@ pub struct MonitorCycleReport {
     pub runs: Vec<(String, String, std::result::Result<Value, String>)>,
     /// Stored monitors that no longer load, with the reason (not run).
     pub invalid: Vec<(String, String)>,
+    /// The enabled monitors looked at (due or not).
+    pub enabled: usize,
     /// The deliveries of the runs and of the outbox pass after them.
     pub delivery: MonitorDeliveryReport,
 }
@@ -33,7 +35,10 @@ impl MonitorService {
         let mut report = MonitorCycleReport::default();
         for (row, parsed) in self.stored_monitors().await? {
             let monitor = match parsed {
-                Ok(m) if m.config().enabled => m,
+                Ok(m) if m.config().enabled => {
+                    report.enabled += 1;
+                    m
+                }
                 Ok(_) => continue,
                 Err(e) => {
                     report.invalid.push((row.id.clone(), e.to_string()));
@@ -58,6 +63,7 @@ impl MonitorService {
         for (row, parsed) in self.stored_monitors().await? {
             match parsed {
                 Ok(m) if m.config().enabled => {
+                    report.enabled += 1;
                     self.run_scheduled(&row, &m, now, now, &mut report).await?;
                 }
                 Ok(_) => {}
@@ -67,16 +73,6 @@ impl MonitorService {
         self.deliver_due(now).await?;
         report.delivery = self.delivery_totals().since(before);
         Ok(report)
-    }
-
-    /// The number of enabled monitors stored.
-    pub async fn enabled_count(&self) -> Result<usize> {
-        Ok(self
-            .stored_monitors()
-            .await?
-            .iter()
-            .filter(|(_, m)| m.as_ref().is_ok_and(|m| m.config().enabled))
-            .count())
     }
 
     /// The earliest next fire time known, to size the daemon's sleep.
