@@ -38,6 +38,7 @@ mod lucene;
 mod params;
 mod pattern;
 mod query_string;
+mod reads;
 mod text;
 mod value;
 
@@ -98,6 +99,31 @@ impl Filter {
     /// ```
     pub fn instant_bounds(&self, field: &str) -> (Option<i64>, Option<i64>) {
         self.root.instant_bounds(field)
+    }
+
+    /// The names of the fields the filter looks up, sorted and each once, or `None` when it
+    /// may read any field (a `query_string` term without a field searches them all).
+    ///
+    /// A caller can decide on a document holding only these fields (and their parents) the
+    /// same way as on the whole document.
+    ///
+    /// ```
+    /// use alert_core::filter::Filter;
+    /// use alert_core::time::Timestamp;
+    /// use serde_json::json;
+    /// let entries = [json!({"query_string": {"query": "env:prod AND status:>=500"}})];
+    /// let filter = Filter::compile(&entries, Timestamp::from_micros(0)).unwrap();
+    /// assert_eq!(filter.fields(), Some(vec!["env".to_string(), "status".to_string()]));
+    /// ```
+    pub fn fields(&self) -> Option<Vec<String>> {
+        let mut names = Vec::new();
+        if !self.root.collect_fields(&mut names) {
+            return None;
+        }
+        let mut names: Vec<String> = names.into_iter().map(String::from).collect();
+        names.sort();
+        names.dedup();
+        Some(names)
     }
 
     /// A filter that matches everything (empty list).

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::Result;
 use crate::local_backend::LocalBackend;
-use crate::test_rule::{Entry, read_entries};
+use crate::test_rule::read_entries;
 
 /// What loading the files found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,8 +28,8 @@ pub fn load_files(backend: &LocalBackend, files: &[PathBuf]) -> Result<LoadRepor
         read_entries(
             path,
             &mut |entry| {
-                match entry {
-                    Entry::Document(line, mut doc) => {
+                match entry.parsed() {
+                    Ok((line, mut doc)) => {
                         if let Value::Object(map) = &mut doc {
                             map.entry("_id").or_insert_with(|| {
                                 Value::String(format!("{}:{line}", path.display()))
@@ -38,7 +38,7 @@ pub fn load_files(backend: &LocalBackend, files: &[PathBuf]) -> Result<LoadRepor
                         docs.push(doc);
                         lines.push(line);
                     }
-                    Entry::Bad(line, reason) => {
+                    Err((line, reason)) => {
                         report
                             .skipped
                             .push(format!("{}:{line}: {reason}", path.display()));

@@ -12,18 +12,49 @@ use crate::{Error, Result};
 pub(crate) type Position = u64;
 
 /// What the reader hands over for each entry of the file.
-pub(crate) enum Entry {
-    /// A JSON object.
+pub(crate) enum Entry<'a> {
+    /// An NDJSON line, not parsed yet: a caller that needs only a few fields parses only
+    /// those (see [`super::projected`]); [`Entry::parsed`] parses it in full.
+    Line(Position, &'a [u8]),
+    /// A JSON object (of a JSON array, parsed with the whole file).
     Document(Position, Value),
     /// Something that is not a JSON object, with the reason.
     Bad(Position, String),
 }
 
-/// Reads every entry of `path`, calling `on_entry` in file order and `on_bytes` with the number
+/// A document with its position, or the position of a bad entry and why it is bad.
+pub(crate) type Parsed = std::result::Result<(Position, Value), (Position, String)>;
+
+impl Entry<'_> {
+    /// The entry with a line parsed in full.
+    pub(crate) fn parsed(self) -> Parsed {
+        match self {
+            Entry::Line(position, text) => parse_document(position, text),
+            Entry::Document(position, value) => Ok((position, value)),
+            Entry::Bad(position, reason) => Err((position, reason)),
+        }
+    }
+}
+
+/// A line parsed in full.
+pub(crate) fn parse_document(position: Position, text: &[u8]) -> Parsed {
+    match serde_json::from_slice::<Value>(text) {
+        Ok(value @ Value::Object(_)) => Ok((position, value)),
+        Ok(other) => Err((position, not_an_object(kind(&other)))),
+        Err(e) => Err((position, format!("invalid JSON: {e}"))),
+    }
+}
+
+/// Why a JSON value that is not an object was skipped.
+pub(crate) fn not_an_object(kind: &str) -> String {
+    format!("not a JSON object but {kind}")
+}
+
+/// Reads every entry of `path` (NDJSON lines unparsed), calling `on_entry` in file order and `on_bytes` with the number
 /// of bytes consumed so far. `on_entry` returns `false` to stop early.
 pub(crate) fn read_entries(
     path: &Path,
-    on_entry: &mut dyn FnMut(Entry) -> bool,
+    on_entry: &mut dyn FnMut(Entry<'_>) -> bool,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<()> {
     let io = |source| Error::Io {
@@ -46,7 +77,7 @@ pub(crate) fn read_entries(
 fn read_lines(
     path: &Path,
     mut reader: impl BufRead,
-    on_entry: &mut dyn FnMut(Entry) -> bool,
+    on_entry: &mut dyn FnMut(Entry<'_>) -> bool,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<()> {
     let mut line = Vec::with_capacity(4096);
@@ -72,12 +103,7 @@ fn read_lines(
         if text.is_empty() {
             continue;
         }
-        let entry = match serde_json::from_slice::<Value>(text) {
-            Ok(value @ Value::Object(_)) => Entry::Document(number, value),
-            Ok(other) => Entry::Bad(number, format!("not a JSON object but {}", kind(&other))),
-            Err(e) => Entry::Bad(number, format!("invalid JSON: {e}")),
-        };
-        if !on_entry(entry) {
+        if !on_entry(Entry::Line(number, text)) {
             on_bytes(consumed);
             return Ok(());
         }
@@ -87,7 +113,7 @@ fn read_lines(
 fn read_array(
     path: &Path,
     mut reader: impl Read,
-    on_entry: &mut dyn FnMut(Entry) -> bool,
+    on_entry: &mut dyn FnMut(Entry<'_>) -> bool,
     on_bytes: &mut dyn FnMut(u64),
 ) -> Result<()> {
     let mut bytes = Vec::new();
@@ -104,7 +130,7 @@ fn read_array(
         let position = index as u64 + 1;
         let entry = match item {
             value @ Value::Object(_) => Entry::Document(position, value),
-            other => Entry::Bad(position, format!("not a JSON object but {}", kind(&other))),
+            other => Entry::Bad(position, not_an_object(kind(&other))),
         };
         if !on_entry(entry) {
             break;
@@ -136,9 +162,9 @@ mod tests {
         read_entries(
             &path,
             &mut |e| {
-                out.push(match e {
-                    Entry::Document(n, v) => format!("{n}:{v}"),
-                    Entry::Bad(n, why) => format!("{n}!{why}"),
+                out.push(match e.parsed() {
+                    Ok((n, v)) => format!("{n}:{v}"),
+                    Err((n, why)) => format!("{n}!{why}"),
                 });
                 true
             },

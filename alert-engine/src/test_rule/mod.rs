@@ -5,9 +5,11 @@
 
 mod cluster;
 mod data_file;
+mod projected;
 mod save;
 mod send;
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use alert_core::alert::Match;
@@ -24,6 +26,8 @@ use crate::disk_files::DiskFiles;
 use crate::local_query::{LocalQuery, feed_baseline};
 pub use cluster::run_test_rule_on_backend;
 pub(crate) use data_file::{Entry, read_entries};
+use data_file::{Position, parse_document};
+use projected::{Projected, parse_projected, top_level_keys};
 pub use save::save_matches;
 pub use send::{SendResult, send_matches, test_alert};
 
@@ -83,13 +87,15 @@ pub fn run_test_rule(
     filters.extend(list_query_filter(rule, &DiskFiles)?);
     let filter = Filter::compile(&filters, now).map_err(|e| e.in_file(&rule.file, "filter"))?;
     let mut rule_type = build_with_files(rule, &DiskFiles)?;
+    let parsing = LineParsing::for_rule(rule, &filter);
     let mut report = TestRuleReport::default();
     let mut events = Vec::new();
     let mut bounds: Option<(Timestamp, Timestamp)> = None;
     read_entries(
         data,
         &mut |entry| {
-            if let Some(event) = accept(rule, &filter, entry, &mut report, &mut bounds) {
+            let looked = parsing.look(entry);
+            if let Some(event) = accept(rule, &filter, looked, &mut report, &mut bounds) {
                 events.push(event);
             }
             options
@@ -127,17 +133,70 @@ pub fn run_test_rule(
     Ok(report)
 }
 
+/// How NDJSON lines are parsed before the filter decides on them.
+enum LineParsing {
+    /// In full (the filter passes everything, or may read any field).
+    Full,
+    /// First only these top-level keys (what the filter and the timestamp read); in full only
+    /// when the filter passes.
+    Projected(HashSet<String>),
+}
+
+/// A document as first parsed.
+enum Looked<'a> {
+    /// Parsed in full.
+    Full(Position, Value),
+    /// Only the wanted keys, with the line to parse in full if the filter passes.
+    Projected(Position, Value, &'a [u8]),
+}
+
+impl LineParsing {
+    fn for_rule(rule: &Rule, filter: &Filter) -> LineParsing {
+        if filter.is_match_all() {
+            return LineParsing::Full;
+        }
+        let Some(fields) = filter.fields() else {
+            return LineParsing::Full;
+        };
+        let paths = fields.iter().map(String::as_str);
+        match top_level_keys(paths.chain([rule.timestamp_field.as_str()])) {
+            Some(keys) => LineParsing::Projected(keys),
+            None => LineParsing::Full,
+        }
+    }
+
+    /// The entry parsed as far as the filter needs, or the position of a bad entry and why.
+    fn look<'a>(&self, entry: Entry<'a>) -> std::result::Result<Looked<'a>, (Position, String)> {
+        match (entry, self) {
+            (Entry::Line(position, text), LineParsing::Projected(keys)) => {
+                match parse_projected(text, keys) {
+                    Ok(Projected::Object(map)) => {
+                        Ok(Looked::Projected(position, Value::Object(map), text))
+                    }
+                    Ok(Projected::NotAnObject(kind)) => {
+                        Err((position, data_file::not_an_object(kind)))
+                    }
+                    // The full parse words the error (a position in the line) the same way.
+                    Err(_) => parse_document(position, text).map(|(p, v)| Looked::Full(p, v)),
+                }
+            }
+            (entry, _) => entry.parsed().map(|(p, v)| Looked::Full(p, v)),
+        }
+    }
+}
+
 /// Turns one file entry into an event that passed the filters, counting as it goes.
 fn accept(
     rule: &Rule,
     filter: &Filter,
-    entry: Entry,
+    looked: std::result::Result<Looked<'_>, (Position, String)>,
     report: &mut TestRuleReport,
     bounds: &mut Option<(Timestamp, Timestamp)>,
 ) -> Option<Event> {
-    let (position, mut doc) = match entry {
-        Entry::Document(position, doc) => (position, doc),
-        Entry::Bad(position, reason) => {
+    let (position, doc, line) = match looked {
+        Ok(Looked::Full(position, doc)) => (position, doc, None),
+        Ok(Looked::Projected(position, doc, line)) => (position, doc, Some(line)),
+        Err((position, reason)) => {
             report.skipped.push(SkippedEntry { position, reason });
             return None;
         }
@@ -163,6 +222,11 @@ fn accept(
         return None;
     }
     report.matched_filters += 1;
+    let mut doc = match line {
+        None => doc,
+        // Checked already: the full parse of a line the projection read cannot fail.
+        Some(line) => parse_document(position, line).map_or(doc, |(_, full)| full),
+    };
     if let Value::Object(map) = &mut doc {
         map.entry("_id")
             .or_insert_with(|| Value::String(position.to_string()));
@@ -205,4 +269,83 @@ fn evaluate(
         m.set("num_matches", num_matches);
     }
     Ok(matches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, load_rule_file};
+
+    fn rule(filter: &str) -> Rule {
+        let rule = format!(
+            "name: a\ntype: any\nindex: logs\ntimestamp_field: event.at\nalert: debug\nfilter:\n{filter}"
+        );
+        let files = MemoryFiles::new()
+            .with("config.yaml", "rules_folder: r\n")
+            .with("r/a.yaml", &rule);
+        let no_env = |_: &str| None;
+        let global = GlobalConfig::load(
+            &files,
+            Path::new("config.yaml"),
+            &no_env,
+            ConfigDefaults::TestRule,
+        )
+        .unwrap();
+        load_rule_file(&files, &global, Path::new("r/a.yaml"), &no_env).unwrap()
+    }
+
+    /// Every line through `accept`, parsed as `parsing` says: the report and the events.
+    fn accept_all(rule: &Rule, parsing: &LineParsing, lines: &[&str]) -> (String, Vec<String>) {
+        let filter = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
+        let mut report = TestRuleReport::default();
+        let mut bounds = None;
+        let mut events = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let entry = Entry::Line(i as u64 + 1, line.as_bytes());
+            let looked = parsing.look(entry);
+            if let Some(e) = accept(rule, &filter, looked, &mut report, &mut bounds) {
+                events.push(format!("{:?} {}", e.timestamp, e.source));
+            }
+        }
+        (format!("{report:?} {bounds:?}"), events)
+    }
+
+    #[test]
+    fn parsing_only_the_filtered_fields_first_decides_every_line_as_a_full_parse_does() {
+        let lines = [
+            r#"{"event": {"at": "2024-01-01T00:00:01Z"}, "env": "prod", "status": 503, "msg": "x"}"#,
+            r#"{"event.at": "2024-01-01T00:00:02Z", "env": "prod", "status": 500, "big": [1, {"a": 2}]}"#,
+            r#"{"event": {"at": "2024-01-01T00:00:03Z"}, "env": "dev", "status": 503}"#,
+            r#"{"event": {"at": "2024-01-01T00:00:04Z"}, "env": "prod", "status": 200}"#,
+            r#"{"event": {"at": "2024-01-01T00:00:05Z"}, "env": "prod", "status": 500, "env": "dev"}"#,
+            r#"{"event": {"at": "2024-01-01T00:00:06Z"}, "env": "prod", "status": 501, "bad": [1,]}"#,
+            r#"{"env": "prod", "status": 502}"#,
+            r#"{"event": {"at": "yesterday"}, "env": "prod", "status": 502}"#,
+            r#"[{"event": {"at": "2024-01-01T00:00:07Z"}}]"#,
+            r#"{"event": {"at": "2024-01-01T00:00:08Z"}, "env": "prod", "status": 599, "_id": "own"}"#,
+            r#"{"event": {"at": "2024-01-01T00:00:09Z"}, "e\u006ev": "prod", "status": 504}"#,
+        ];
+        let rule = rule("  - query_string: {query: \"status:[500 TO 599] AND env:prod\"}\n");
+        let filter = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
+        let projected = LineParsing::for_rule(&rule, &filter);
+        assert!(matches!(projected, LineParsing::Projected(_)));
+        let full = accept_all(&rule, &LineParsing::Full, &lines);
+        assert_eq!(accept_all(&rule, &projected, &lines), full);
+        // Lines 1, 2, 10 and 11 pass; 6, 7, 8 and 9 are skipped with their reasons.
+        assert_eq!(full.1.len(), 4, "{:?}", full.1);
+        assert!(full.1[1].contains("\"big\""), "kept in full: {}", full.1[1]);
+        assert!(full.0.contains("position: 6"), "{}", full.0);
+    }
+
+    #[test]
+    fn lines_are_parsed_in_full_when_the_filter_passes_all_or_reads_any_field() {
+        for filter in ["  []\n", "  - query_string: {query: \"error\"}\n"] {
+            let rule = rule(filter);
+            let compiled = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
+            assert!(matches!(
+                LineParsing::for_rule(&rule, &compiled),
+                LineParsing::Full
+            ));
+        }
+    }
 }
