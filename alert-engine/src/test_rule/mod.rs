@@ -87,7 +87,7 @@ pub fn run_test_rule(
     filters.extend(list_query_filter(rule, &DiskFiles)?);
     let filter = Filter::compile(&filters, now).map_err(|e| e.in_file(&rule.file, "filter"))?;
     let mut rule_type = build_with_files(rule, &DiskFiles)?;
-    let parsing = LineParsing::for_rule(rule, &filter);
+    let parsing = LineParsing::for_rule(rule, &filter, options.count_only);
     let mut report = TestRuleReport::default();
     let mut events = Vec::new();
     let mut bounds: Option<(Timestamp, Timestamp)> = None;
@@ -140,6 +140,8 @@ enum LineParsing {
     /// First only these top-level keys (what the filter and the timestamp read); in full only
     /// when the filter passes.
     Projected(HashSet<String>),
+    /// Only these top-level keys (`--count-only` needs nothing else).
+    ProjectedOnly(HashSet<String>),
 }
 
 /// A document as first parsed.
@@ -151,8 +153,8 @@ enum Looked<'a> {
 }
 
 impl LineParsing {
-    fn for_rule(rule: &Rule, filter: &Filter) -> LineParsing {
-        if filter.is_match_all() {
+    fn for_rule(rule: &Rule, filter: &Filter, count_only: bool) -> LineParsing {
+        if filter.is_match_all() && !count_only {
             return LineParsing::Full;
         }
         let Some(fields) = filter.fields() else {
@@ -160,6 +162,7 @@ impl LineParsing {
         };
         let paths = fields.iter().map(String::as_str);
         match top_level_keys(paths.chain([rule.timestamp_field.as_str()])) {
+            Some(keys) if count_only => LineParsing::ProjectedOnly(keys),
             Some(keys) => LineParsing::Projected(keys),
             None => LineParsing::Full,
         }
@@ -168,18 +171,21 @@ impl LineParsing {
     /// The entry parsed as far as the filter needs, or the position of a bad entry and why.
     fn look<'a>(&self, entry: Entry<'a>) -> std::result::Result<Looked<'a>, (Position, String)> {
         match (entry, self) {
-            (Entry::Line(position, text), LineParsing::Projected(keys)) => {
-                match parse_projected(text, keys) {
-                    Ok(Projected::Object(map)) => {
-                        Ok(Looked::Projected(position, Value::Object(map), text))
-                    }
-                    Ok(Projected::NotAnObject(kind)) => {
-                        Err((position, data_file::not_an_object(kind)))
-                    }
-                    // The full parse words the error (a position in the line) the same way.
-                    Err(_) => parse_document(position, text).map(|(p, v)| Looked::Full(p, v)),
+            (
+                Entry::Line(position, text),
+                LineParsing::Projected(keys) | LineParsing::ProjectedOnly(keys),
+            ) => match parse_projected(text, keys) {
+                Ok(Projected::Object(map)) => {
+                    let doc = Value::Object(map);
+                    Ok(match self {
+                        LineParsing::ProjectedOnly(_) => Looked::Full(position, doc),
+                        _ => Looked::Projected(position, doc, text),
+                    })
                 }
-            }
+                Ok(Projected::NotAnObject(kind)) => Err((position, data_file::not_an_object(kind))),
+                // The full parse words the error (a position in the line) the same way.
+                Err(_) => parse_document(position, text).map(|(p, v)| Looked::Full(p, v)),
+            },
             (entry, _) => entry.parsed().map(|(p, v)| Looked::Full(p, v)),
         }
     }
@@ -327,10 +333,14 @@ mod tests {
         ];
         let rule = rule("  - query_string: {query: \"status:[500 TO 599] AND env:prod\"}\n");
         let filter = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
-        let projected = LineParsing::for_rule(&rule, &filter);
+        let projected = LineParsing::for_rule(&rule, &filter, false);
         assert!(matches!(projected, LineParsing::Projected(_)));
         let full = accept_all(&rule, &LineParsing::Full, &lines);
         assert_eq!(accept_all(&rule, &projected, &lines), full);
+        // `--count-only` keeps the projection: the same counts and skipped lines.
+        let count_only = LineParsing::for_rule(&rule, &filter, true);
+        assert!(matches!(count_only, LineParsing::ProjectedOnly(_)));
+        assert_eq!(accept_all(&rule, &count_only, &lines).0, full.0);
         // Lines 1, 2, 10 and 11 pass; 6, 7, 8 and 9 are skipped with their reasons.
         assert_eq!(full.1.len(), 4, "{:?}", full.1);
         assert!(full.1[1].contains("\"big\""), "kept in full: {}", full.1[1]);
@@ -343,7 +353,7 @@ mod tests {
             let rule = rule(filter);
             let compiled = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
             assert!(matches!(
-                LineParsing::for_rule(&rule, &compiled),
+                LineParsing::for_rule(&rule, &compiled, false),
                 LineParsing::Full
             ));
         }
