@@ -220,6 +220,17 @@ pub struct Notification<'a> {
     pub attempt: u32,
 }
 
+/// What a notifier would send for a notification, as `alert test-rule` shows it: built by
+/// the same code as the request its `send` makes, so the two cannot drift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The title the alerter puts in its request (a subject, a card title, a summary);
+    /// `None` when the request has none (`post`, `command`, `debug`).
+    pub subject: Option<String>,
+    /// The text the alerter puts in its request (a JSON body is shown pretty-printed).
+    pub body: String,
+}
+
 /// Sends alerts somewhere (ElastAlert2's alerters).
 #[async_trait]
 pub trait Notifier: Send + Sync {
@@ -228,4 +239,64 @@ pub trait Notifier: Send + Sync {
 
     /// Delivers one notification; an [`crate::Error::Notify`] says whether a retry can help.
     async fn send(&self, notification: &Notification<'_>) -> Result<()>;
+
+    /// What [`Notifier::send`] would send for `notification`, without sending anything (pure,
+    /// no I/O). A notifier that cannot tell keeps this default, an error saying so, never a
+    /// guess.
+    fn preview(&self, notification: &Notification<'_>) -> Result<Preview> {
+        let _ = notification;
+        Err(crate::Error::Notify {
+            alerter: self.name().to_string(),
+            message: "cannot show a preview".into(),
+            retryable: false,
+            retry_after: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{AlertState, StoredAlert};
+    use crate::testing::rule;
+
+    /// A notifier written before previews existed: it only sends.
+    struct SendOnly;
+
+    #[async_trait]
+    impl Notifier for SendOnly {
+        fn name(&self) -> &str {
+            "pager_of_my_own"
+        }
+
+        async fn send(&self, _: &Notification<'_>) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_notifier_without_a_preview_says_so_instead_of_guessing() {
+        let rule = rule("");
+        let alert = StoredAlert {
+            id: 1,
+            rule: rule.name.clone(),
+            aggregation_key: None,
+            state: AlertState::Active,
+            created_at: Timestamp::from_micros(0),
+            alert_time: Timestamp::from_micros(0),
+            matches: Vec::new(),
+        };
+        let notification = Notification {
+            rule: &rule,
+            alerter: &rule.alerters[0],
+            alert: &alert,
+            idempotency_key: "1-x",
+            attempt: 0,
+        };
+        let err = SendOnly.preview(&notification).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "alerter 'pager_of_my_own': cannot show a preview"
+        );
+    }
 }
