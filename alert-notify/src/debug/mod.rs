@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use alert_core::alert::Match;
 use alert_core::config::Rule;
 use alert_core::document::lookup_es_key;
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -85,6 +85,15 @@ impl Notifier for DebugNotifier {
 
     async fn send(&self, notification: &Notification<'_>) -> alert_core::Result<()> {
         self.log(notification).map_err(|e| e.into_notify("debug"))
+    }
+
+    /// No subject: the text it logs and writes.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let body = Self::text(notification).map_err(|e| e.into_notify("debug"))?;
+        Ok(Preview {
+            subject: None,
+            body,
+        })
     }
 }
 

@@ -4,8 +4,9 @@
 pub(crate) mod config;
 pub(crate) mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use async_trait::async_trait;
+use serde_json::Value;
 
 use self::config::DiscordConfig;
 use crate::chat::{match_texts, post_json};
@@ -30,15 +31,7 @@ impl DiscordNotifier {
     }
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
-        let opts = AlerterOptions::of_notification(notification);
-        let config = DiscordConfig::from_options(&opts)?;
-        let matches = &notification.alert.matches;
-        if matches.is_empty() {
-            return Err(Error::NoMatches);
-        }
-        let title = title::title(&opts, matches)?;
-        let body = match_texts(&opts, matches)?;
-        let message = payload::message(&config, &title, body);
+        let (config, message) = prepare(notification)?;
         post_json(&config.http, &config.webhook_url, message, "Discord").await?;
         tracing::info!(rule = %notification.rule.name, "Alert sent to Discord");
         Ok(())
@@ -55,5 +48,87 @@ impl Notifier for DiscordNotifier {
         self.deliver(notification)
             .await
             .map_err(|e| e.into_notify("discord"))
+    }
+
+    /// The message's `content` (the title between the emojis) and its embed's description.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, message) = prepare(notification).map_err(|e| e.into_notify("discord"))?;
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        Ok(Preview {
+            subject: Some(text(&message["content"])),
+            body: text(&message["embeds"][0]["description"]),
+        })
+    }
+}
+
+/// The options and the message of a notification.
+fn prepare(notification: &Notification<'_>) -> Result<(DiscordConfig, Value)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let config = DiscordConfig::from_options(&opts)?;
+    let matches = &notification.alert.matches;
+    if matches.is_empty() {
+        return Err(Error::NoMatches);
+    }
+    let title = title::title(&opts, matches)?;
+    let body = match_texts(&opts, matches)?;
+    let message = payload::message(&config, &title, body);
+    Ok((config, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: discord\ndiscord_webhook_url: http://127.0.0.1:9/hook\n\
+                        discord_emoji_title: ':warning:'\n";
+    const CROPPED: &str = "\n *message was cropped according to discord embed description limits!*";
+
+    #[test]
+    fn the_preview_is_the_content_and_embed_description_sent() {
+        let long = "x".repeat(3000);
+        // (options, field value, subject, body)
+        let cases = [
+            (
+                "",
+                "short",
+                ":warning: r :warning:",
+                "r\n\nmsg: short\n".to_string(),
+            ),
+            (
+                "alert_subject: Disk full\n",
+                "short",
+                ":warning: Disk full :warning:",
+                "r\n\nmsg: short\n".to_string(),
+            ),
+            (
+                "",
+                long.as_str(),
+                ":warning: r :warning:",
+                format!("r\n\nmsg: {}{CROPPED}", "x".repeat(1950 - 8)),
+            ),
+        ];
+        for (yaml, value, subject, body) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let m = a_match(json!({"msg": value}));
+            let preview = preview_of(&DiscordNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let opts = AlerterOptions::of_rule(&r);
+            let config = DiscordConfig::from_options(&opts).unwrap();
+            let matches = std::slice::from_ref(&m);
+            let texts = match_texts(&opts, matches).unwrap();
+            let sent = payload::message(&config, &title::title(&opts, matches).unwrap(), texts);
+            assert_eq!(
+                preview.subject.as_deref(),
+                sent["content"].as_str(),
+                "{yaml}"
+            );
+            assert_eq!(
+                Some(preview.body.as_str()),
+                sent["embeds"][0]["description"].as_str()
+            );
+            assert_eq!(preview.subject.as_deref(), Some(subject), "{yaml}");
+            assert_eq!(preview.body, body, "{yaml}");
+        }
     }
 }

@@ -4,9 +4,10 @@
 pub(crate) mod config;
 pub(crate) mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::secret::Secret;
 use async_trait::async_trait;
+use serde_json::Value;
 
 use self::config::OpsGenieConfig;
 use crate::options::AlerterOptions;
@@ -37,13 +38,8 @@ impl OpsGenieNotifier {
     }
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
-        let opts = AlerterOptions::of_notification(notification);
-        let config = OpsGenieConfig::from_options(&opts)?;
-        let matches = &notification.alert.matches;
-        let first = matches.first().ok_or(Error::NoMatches)?;
-        let body = text::match_texts(&opts, matches)?;
-        let env = |name: &str| std::env::var(name).ok();
-        let post = payload::alert(&config, &opts, matches, &body, &env)?;
+        let (config, post) = prepare(notification)?;
+        let first = notification.alert.matches.first().ok_or(Error::NoMatches)?;
         let url = Secret::new(payload::url(&config, first)?);
         let headers = [
             ("Content-Type".to_string(), "application/json".to_string()),
@@ -74,5 +70,96 @@ impl Notifier for OpsGenieNotifier {
         self.deliver(notification)
             .await
             .map_err(|e| e.into_notify("opsgenie"))
+    }
+
+    /// The alert's `message` and `description`.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, post) = prepare(notification).map_err(|e| e.into_notify("opsgenie"))?;
+        Ok(preview_of(&post))
+    }
+}
+
+/// The options and the alert a notification creates.
+fn prepare(notification: &Notification<'_>) -> Result<(OpsGenieConfig, Value)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let config = OpsGenieConfig::from_options(&opts)?;
+    let matches = &notification.alert.matches;
+    let body = text::match_texts(&opts, matches)?;
+    let env = |name: &str| std::env::var(name).ok();
+    let post = payload::alert(&config, &opts, matches, &body, &env)?;
+    Ok((config, post))
+}
+
+/// The alert's `message` as the subject and its `description` as the body.
+fn preview_of(post: &Value) -> Preview {
+    let text = |key: &str| post[key].as_str().unwrap_or_default().to_string();
+    Preview {
+        subject: Some(text("message")),
+        body: text("description"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: opsgenie\nopsgenie_key: ogkey\n";
+    const TEXT: &str = "r\n\n@timestamp: 2014-10-31T00:00:00\nmessage: Testing\n";
+
+    #[test]
+    fn the_preview_is_the_message_and_description_of_the_alert_sent() {
+        // (options, subject, body)
+        let cases = [
+            ("", "ElastAlert: r", TEXT),
+            (
+                "opsgenie_subject: 'Alert for {0}'\nopsgenie_subject_args: [message]\n",
+                "Alert for Testing",
+                TEXT,
+            ),
+            (
+                "opsgenie_subject: ignored\nopsgenie_message: 'Msg {message}'\n",
+                "Msg Testing",
+                TEXT,
+            ),
+            (
+                "opsgenie_description: 'Saw {message}'\nalert_subject: not used\n",
+                "ElastAlert: r",
+                "Saw Testing",
+            ),
+        ];
+        let m = a_match(json!({"@timestamp": "2014-10-31T00:00:00", "message": "Testing"}));
+        for (yaml, subject, body) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let preview = preview_of(&OpsGenieNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let opts = AlerterOptions::of_rule(&r);
+            let config = OpsGenieConfig::from_options(&opts).unwrap();
+            let texts = text::match_texts(&opts, std::slice::from_ref(&m)).unwrap();
+            let sent = payload::alert(&config, &opts, std::slice::from_ref(&m), &texts, &|_| None)
+                .unwrap();
+            assert_eq!(
+                preview.subject.as_deref(),
+                sent["message"].as_str(),
+                "{yaml}"
+            );
+            assert_eq!(
+                Some(preview.body.as_str()),
+                sent["description"].as_str(),
+                "{yaml}"
+            );
+            assert_eq!(preview.subject.as_deref(), Some(subject), "{yaml}");
+            assert_eq!(preview.body, body, "{yaml}");
+        }
+    }
+
+    #[test]
+    fn an_alert_without_matches_has_no_preview() {
+        let r = rule(RULE);
+        let err = preview_of(&OpsGenieNotifier, &r, &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "alerter 'opsgenie': the alert has no matches"
+        );
     }
 }

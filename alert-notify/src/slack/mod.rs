@@ -4,9 +4,10 @@
 pub(crate) mod config;
 pub(crate) mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::template;
 use async_trait::async_trait;
+use serde_json::Value;
 
 use self::config::SlackConfig;
 use crate::chat::post_json;
@@ -32,18 +33,10 @@ impl SlackNotifier {
     }
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
-        let opts = AlerterOptions::of_notification(notification);
-        let config = SlackConfig::from_options(&opts)?;
-        let matches = &notification.alert.matches;
-        let first = matches.first().ok_or(Error::NoMatches)?;
-        // TODO: Slack wraps the aggregation summary table in ``` and narrows it to 75
-        // columns; this waits for the summary table in `text`.
-        let body = text::body_framed(&opts, matches, &template::SummaryFrame::CHAT)?;
-        let title = title::title(&opts, matches)?;
+        let (config, messages) = prepare(notification)?;
         for url in &config.webhook_urls {
-            for channel in &config.channels {
-                let message = payload::message(&config, &title, &body, first, channel);
-                post_json(&config.http, url, message, "slack").await?;
+            for message in &messages {
+                post_json(&config.http, url, message.clone(), "slack").await?;
             }
         }
         tracing::info!(rule = %notification.rule.name, "Alert sent to Slack");
@@ -61,5 +54,81 @@ impl Notifier for SlackNotifier {
         self.deliver(notification)
             .await
             .map_err(|e| e.into_notify("slack"))
+    }
+
+    /// The main attachment's `title` and `text` (the same in every channel's message).
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, messages) = prepare(notification).map_err(|e| e.into_notify("slack"))?;
+        let attachment = messages
+            .first()
+            .map_or(&Value::Null, |m| &m["attachments"][0]);
+        let subject = match &attachment["title"] {
+            Value::String(title) => title.clone(),
+            other => other.to_string(),
+        };
+        Ok(Preview {
+            subject: Some(subject),
+            body: attachment["text"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+/// The options and the message for each channel of a notification, in channel order.
+fn prepare(notification: &Notification<'_>) -> Result<(SlackConfig, Vec<Value>)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let config = SlackConfig::from_options(&opts)?;
+    let matches = &notification.alert.matches;
+    let first = matches.first().ok_or(Error::NoMatches)?;
+    let body = text::body_framed(&opts, matches, &template::SummaryFrame::CHAT)?;
+    let title = title::title(&opts, matches)?;
+    let messages = config
+        .channels
+        .iter()
+        .map(|channel| payload::message(&config, &title, &body, first, channel))
+        .collect();
+    Ok((config, messages))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: slack\nslack_webhook_url: http://127.0.0.1:9/hook\n\
+                        slack_channel_override: ['#a', '#b']\n";
+
+    #[test]
+    fn the_preview_is_the_attachment_title_and_text_sent() {
+        // (options, subject)
+        let cases = [
+            ("", "r"),
+            (
+                "alert_subject: 'Disk {0}'\nalert_subject_args: [msg]\n",
+                "Disk full",
+            ),
+            (
+                "alert_subject: ignored\nslack_title: Slack's own\n",
+                "Slack's own",
+            ),
+        ];
+        let m = a_match(json!({"msg": "full"}));
+        for (yaml, subject) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let preview = preview_of(&SlackNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let opts = AlerterOptions::of_rule(&r);
+            let config = SlackConfig::from_options(&opts).unwrap();
+            let matches = std::slice::from_ref(&m);
+            let body = text::body_framed(&opts, matches, &template::SummaryFrame::CHAT).unwrap();
+            let title = title::title(&opts, matches).unwrap();
+            for channel in &config.channels {
+                let sent = payload::message(&config, &title, &body, &m, channel);
+                let attachment = &sent["attachments"][0];
+                assert_eq!(preview.subject.as_deref(), attachment["title"].as_str());
+                assert_eq!(Some(preview.body.as_str()), attachment["text"].as_str());
+            }
+            assert_eq!(preview.subject.as_deref(), Some(subject), "{yaml}");
+            assert_eq!(preview.body, "r\n\nmsg: full\n", "{yaml}");
+        }
     }
 }

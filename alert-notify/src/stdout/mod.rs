@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::{Mutex, PoisonError};
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use async_trait::async_trait;
 
 use crate::options::AlerterOptions;
@@ -40,13 +40,8 @@ impl StdoutNotifier {
     /// What the notifier writes for a notification: `subject: <title>`, then the body, ending
     /// with a newline.
     pub fn text(notification: &Notification<'_>) -> Result<String> {
-        let opts = AlerterOptions::of_notification(notification);
-        let matches = &notification.alert.matches;
-        if matches.is_empty() {
-            return Err(Error::NoMatches);
-        }
-        let mut out = format!("subject: {}\n", title::title(&opts, matches)?);
-        out.push_str(&text::body(&opts, matches)?);
+        let (subject, body) = subject_and_body(notification)?;
+        let mut out = format!("subject: {subject}\n{body}");
         if !out.ends_with('\n') {
             out.push('\n');
         }
@@ -87,4 +82,24 @@ impl Notifier for StdoutNotifier {
         self.write(notification)
             .map_err(|e| e.into_notify("stdout"))
     }
+
+    /// The title after `subject:` and the body it writes.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (subject, body) =
+            subject_and_body(notification).map_err(|e| e.into_notify("stdout"))?;
+        Ok(Preview {
+            subject: Some(subject),
+            body,
+        })
+    }
+}
+
+/// The title (`alert_subject`, else the rule name) and ElastAlert2's alert body.
+fn subject_and_body(notification: &Notification<'_>) -> Result<(String, String)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let matches = &notification.alert.matches;
+    if matches.is_empty() {
+        return Err(Error::NoMatches);
+    }
+    Ok((title::title(&opts, matches)?, text::body(&opts, matches)?))
 }

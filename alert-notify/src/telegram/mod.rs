@@ -4,8 +4,9 @@
 pub(crate) mod config;
 pub(crate) mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use async_trait::async_trait;
+use serde_json::Value;
 
 use self::config::TelegramConfig;
 use crate::chat::{match_texts, post_json};
@@ -31,15 +32,7 @@ impl TelegramNotifier {
     }
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
-        let opts = AlerterOptions::of_notification(notification);
-        let config = TelegramConfig::from_options(&opts)?;
-        let matches = &notification.alert.matches;
-        if matches.is_empty() {
-            return Err(Error::NoMatches);
-        }
-        let title = title::title(&opts, matches)?;
-        let body = match_texts(&opts, matches)?;
-        let message = payload::message(&config, &payload::text(&config, &title, &body));
+        let (config, message) = prepare(notification)?;
         post_json(&config.http, &config.url, message, "Telegram").await?;
         tracing::info!(rule = %notification.rule.name, "Alert sent to Telegram");
         Ok(())
@@ -56,5 +49,79 @@ impl Notifier for TelegramNotifier {
         self.deliver(notification)
             .await
             .map_err(|e| e.into_notify("telegram"))
+    }
+
+    /// No subject (the title is the text's first line): the message's `text`.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, message) = prepare(notification).map_err(|e| e.into_notify("telegram"))?;
+        Ok(Preview {
+            subject: None,
+            body: message["text"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+/// The options and the `sendMessage` body of a notification.
+fn prepare(notification: &Notification<'_>) -> Result<(TelegramConfig, Value)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let config = TelegramConfig::from_options(&opts)?;
+    let matches = &notification.alert.matches;
+    if matches.is_empty() {
+        return Err(Error::NoMatches);
+    }
+    let title = title::title(&opts, matches)?;
+    let body = match_texts(&opts, matches)?;
+    let message = payload::message(&config, &payload::text(&config, &title, &body));
+    Ok((config, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: telegram\ntelegram_bot_token: t\ntelegram_room_id: '42'\n";
+    const CROPPED: &str = "\n⚠ *message was cropped according to telegram limits!* ⚠";
+
+    #[test]
+    fn the_preview_is_the_text_sent_without_a_subject() {
+        let long = "y".repeat(5000);
+        // (options, field value, body)
+        let cases = [
+            (
+                "",
+                "short",
+                "⚠ *r* ⚠ ```\nr\n\nmsg: short\n ```".to_string(),
+            ),
+            (
+                "telegram_parse_mode: html\nalert_subject: Disk full\n",
+                "short",
+                "⚠ Disk full ⚠ \nr\n\nmsg: short\n".to_string(),
+            ),
+            (
+                "",
+                long.as_str(),
+                // 4000 characters kept: 12 of the title line, 8 of the text before the value.
+                format!(
+                    "⚠ *r* ⚠ ```\nr\n\nmsg: {}{CROPPED} ```",
+                    "y".repeat(4000 - 20)
+                ),
+            ),
+        ];
+        for (yaml, value, body) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let m = a_match(json!({"msg": value}));
+            let preview = preview_of(&TelegramNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let opts = AlerterOptions::of_rule(&r);
+            let config = TelegramConfig::from_options(&opts).unwrap();
+            let matches = std::slice::from_ref(&m);
+            let texts = match_texts(&opts, matches).unwrap();
+            let title = title::title(&opts, matches).unwrap();
+            let sent = payload::message(&config, &payload::text(&config, &title, &texts));
+            assert_eq!(Some(preview.body.as_str()), sent["text"].as_str(), "{yaml}");
+            assert_eq!(preview.subject, None, "{yaml}");
+            assert_eq!(preview.body, body, "{yaml}");
+        }
     }
 }
