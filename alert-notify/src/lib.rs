@@ -31,6 +31,7 @@ mod options;
 mod pagerduty;
 mod post;
 mod post2;
+mod preview;
 mod registry;
 mod slack;
 mod stdout;

@@ -4,7 +4,7 @@
 pub(crate) mod config;
 pub(crate) mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::secret::Secret;
 use alert_core::time::Timestamp;
 use async_trait::async_trait;
@@ -83,5 +83,69 @@ impl Notifier for AlertmanagerNotifier {
         self.deliver(notification)
             .await
             .map_err(|e| e.into_notify("alertmanager"))
+    }
+
+    /// The title and body annotations (`summary` and `description` unless renamed). The
+    /// alert's creation time stands in for the clock, which only `endsAt` reads.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let fail = |e: Error| e.into_notify("alertmanager");
+        let opts = AlerterOptions::of_notification(notification);
+        let config = AlertmanagerConfig::from_options(&opts).map_err(fail)?;
+        let alert = build(notification, &config, notification.alert.created_at).map_err(fail)?;
+        let annotations = &alert["annotations"];
+        Ok(Preview {
+            subject: Some(crate::preview::text_of(&annotations[&config.title_label])),
+            body: crate::preview::text_of(&annotations[&config.body_label]),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, alert_of, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: alertmanager\nalertmanager_hosts: ['http://127.0.0.1:9']\n";
+
+    #[test]
+    fn the_preview_is_the_title_and_body_annotations_sent() {
+        // (options, title annotation, body annotation, subject)
+        let cases = [
+            ("", "summary", "description", "r"),
+            (
+                "alertmanager_alert_subject_labelname: t\nalertmanager_alert_text_labelname: b\n\
+                 alert_subject: Disk\n",
+                "t",
+                "b",
+                "Disk",
+            ),
+        ];
+        let m = a_match(json!({"msg": "hi"}));
+        for (yaml, title_label, body_label, subject) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let preview = preview_of(&AlertmanagerNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let config = AlertmanagerConfig::from_options(&AlerterOptions::of_rule(&r)).unwrap();
+            let alert = alert_of(&r, std::slice::from_ref(&m));
+            let notification = Notification {
+                rule: &r,
+                alerter: &r.alerters[0],
+                alert: &alert,
+                idempotency_key: "k",
+                attempt: 0,
+            };
+            let sent = build(&notification, &config, now()).unwrap();
+            let annotations = &sent["annotations"];
+            assert_eq!(
+                preview.subject.as_deref(),
+                annotations[title_label].as_str()
+            );
+            assert_eq!(
+                Some(preview.body.as_str()),
+                annotations[body_label].as_str()
+            );
+            assert_eq!(preview.subject.as_deref(), Some(subject), "{yaml}");
+            assert_eq!(preview.body, "r\n\nmsg: hi\n", "{yaml}");
+        }
     }
 }

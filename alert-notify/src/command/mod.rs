@@ -7,7 +7,7 @@ mod payload;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
@@ -44,12 +44,7 @@ impl CommandNotifier {
     }
 
     async fn run(&self, notification: &Notification<'_>) -> Result<()> {
-        let opts = AlerterOptions::of_notification(notification);
-        let config = CommandConfig::from_options(&opts)?;
-        let matches = &notification.alert.matches;
-        let first = matches.first().ok_or(Error::NoMatches)?;
-        let argv = payload::arguments(&config, first)?;
-        let input = payload::stdin(&config, &opts, matches)?;
+        let (config, argv, input) = prepare(notification)?;
         let shown = format!("command '{}'", argv.join(" "));
         let mut command = build(&config, &argv);
         command
@@ -98,6 +93,33 @@ impl Notifier for CommandNotifier {
             .await
             .map_err(|e| e.into_notify("command"))
     }
+
+    /// No subject: `command: <the arguments>`, then `stdin:` and what is piped, if anything.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, argv, input) = prepare(notification).map_err(|e| e.into_notify("command"))?;
+        let mut body = format!("command: {}\n", argv.join(" "));
+        if let Some(input) = input {
+            body.push_str("stdin:\n");
+            body.push_str(&String::from_utf8_lossy(&input));
+        }
+        Ok(Preview {
+            subject: None,
+            body,
+        })
+    }
+}
+
+/// The options, the arguments and what goes to standard input for a notification.
+fn prepare(
+    notification: &Notification<'_>,
+) -> Result<(CommandConfig, Vec<String>, Option<Vec<u8>>)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let config = CommandConfig::from_options(&opts)?;
+    let matches = &notification.alert.matches;
+    let first = matches.first().ok_or(Error::NoMatches)?;
+    let argv = payload::arguments(&config, first)?;
+    let input = payload::stdin(&config, &opts, matches)?;
+    Ok((config, argv, input))
 }
 
 /// The process to start: the arguments as they are (the config has at least one), or the one
@@ -149,4 +171,58 @@ fn check_status(
     }
     tracing::warn!(rule, "{shown} ended with {status}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    #[test]
+    fn the_preview_is_the_command_line_and_what_is_piped() {
+        // (options, body)
+        let cases = [
+            (
+                "command: [notify, '--user', '%(user)s']\n",
+                "command: notify --user al\n".to_string(),
+            ),
+            (
+                "command: 'echo {user}'\npipe_match_json: true\n",
+                "command: echo al\nstdin:\n[{\"user\": \"al\"}]\n".to_string(),
+            ),
+            (
+                "command: [cat]\npipe_alert_text: true\n",
+                "command: cat\nstdin:\nr\n\nuser: al\n".to_string(),
+            ),
+        ];
+        let m = a_match(json!({"user": "al"}));
+        for (yaml, body) in cases {
+            let r = rule(&format!("alert: command\n{yaml}"));
+            let preview =
+                preview_of(&CommandNotifier::new(), &r, std::slice::from_ref(&m)).unwrap();
+            let opts = AlerterOptions::of_rule(&r);
+            let config = CommandConfig::from_options(&opts).unwrap();
+            let argv = payload::arguments(&config, &m).unwrap();
+            let input = payload::stdin(&config, &opts, std::slice::from_ref(&m)).unwrap();
+            let sent = format!(
+                "command: {}\n{}",
+                argv.join(" "),
+                input.map_or(String::new(), |i| format!(
+                    "stdin:\n{}",
+                    String::from_utf8_lossy(&i)
+                ))
+            );
+            assert_eq!(preview.body, sent, "{yaml}");
+            assert_eq!(preview.subject, None, "{yaml}");
+            assert_eq!(preview.body, body, "{yaml}");
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_the_preview_error() {
+        let r = rule("alert: command\ncommand: [echo, '{nope}']\n");
+        let err = preview_of(&CommandNotifier::new(), &r, &[a_match(json!({}))]).unwrap_err();
+        assert!(err.to_string().contains("field 'nope'"), "{err}");
+    }
 }

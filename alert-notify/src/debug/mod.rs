@@ -108,3 +108,35 @@ fn header(rule: &Rule, m: &Match) -> String {
         None => format!("Alert for {} at {ts}:", rule.name),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    #[test]
+    fn the_preview_is_the_logged_text_without_a_subject() {
+        let r = rule("query_key: user\n");
+        let matches = [
+            a_match(json!({"@timestamp": "2024-01-01T00:00:00", "user": "al"})),
+            a_match(json!({"@timestamp": "2024-01-01T00:01:00"})),
+        ];
+        let preview = preview_of(&DebugNotifier::new(), &r, &matches).unwrap();
+        assert_eq!(preview.subject, None);
+        assert!(
+            preview
+                .body
+                .starts_with("Alert for r, al at 2024-01-01T00:00:00:\nr\n\n"),
+            "{}",
+            preview.body
+        );
+        assert!(
+            preview
+                .body
+                .contains("Alert for r at 2024-01-01T00:01:00:\n"),
+            "{}",
+            preview.body
+        );
+    }
+}

@@ -11,6 +11,7 @@ use serde_json::Value;
 use self::config::DiscordConfig;
 use crate::chat::{match_texts, post_json};
 use crate::options::AlerterOptions;
+use crate::preview::text_of;
 use crate::{Error, Result, title};
 
 /// Posts each notification to `discord_webhook_url`.
@@ -53,10 +54,9 @@ impl Notifier for DiscordNotifier {
     /// The message's `content` (the title between the emojis) and its embed's description.
     fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
         let (_, message) = prepare(notification).map_err(|e| e.into_notify("discord"))?;
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
         Ok(Preview {
-            subject: Some(text(&message["content"])),
-            body: text(&message["embeds"][0]["description"]),
+            subject: Some(text_of(&message["content"])),
+            body: text_of(&message["embeds"][0]["description"]),
         })
     }
 }

@@ -8,7 +8,7 @@ pub(crate) mod smtp;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::time::Timestamp;
 use async_trait::async_trait;
 
@@ -42,15 +42,8 @@ impl EmailNotifier {
     }
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
-        let opts = AlerterOptions::of_notification(notification);
-        let config = EmailConfig::from_options(&opts)?;
         let rule = notification.rule;
-        let matches = &notification.alert.matches;
-        let first = matches.first().ok_or(Error::NoMatches)?;
-        let subject =
-            title::title_or_else(&opts, matches, || title::elastalert_title(rule, matches))?;
-        let body = text::body(&opts, matches)?;
-        let message = payload::message(&config, &subject, &body, first);
+        let (config, message) = prepare(notification)?;
         let images = if config.html {
             read_images(&config)?
         } else {
@@ -90,6 +83,29 @@ impl Notifier for EmailNotifier {
             .await
             .map_err(|e| e.into_notify("email"))
     }
+
+    /// The `Subject` header and the body (plain text, or the HTML with `email_format: html`).
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, message) = prepare(notification).map_err(|e| e.into_notify("email"))?;
+        Ok(Preview {
+            subject: Some(message.subject),
+            body: message.body,
+        })
+    }
+}
+
+/// The options and the message of a notification: the subject is `alert_subject`, else
+/// `ElastAlert: <rule>[ - <query key value>]`.
+fn prepare(notification: &Notification<'_>) -> Result<(EmailConfig, payload::EmailMessage)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let config = EmailConfig::from_options(&opts)?;
+    let rule = notification.rule;
+    let matches = &notification.alert.matches;
+    let first = matches.first().ok_or(Error::NoMatches)?;
+    let subject = title::title_or_else(&opts, matches, || title::elastalert_title(rule, matches))?;
+    let body = text::body(&opts, matches)?;
+    let message = payload::message(&config, &subject, &body, first);
+    Ok((config, message))
 }
 
 /// Each `email_image_values` file from `assets_dir`, with its `email_image_keys` id.
@@ -134,4 +150,56 @@ fn boundary(notification: &Notification<'_>, now: Timestamp) -> String {
         "==============={:019}==",
         hasher.finish() % 10_000_000_000_000_000_000
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: email\nemail: [ops@example.com]\n";
+
+    #[test]
+    fn the_preview_is_the_subject_header_and_body_sent() {
+        // (options, subject)
+        let cases = [
+            ("", "ElastAlert: r"),
+            ("query_key: user\n", "ElastAlert: r - al"),
+            (
+                "alert_subject: 'Login by {0}'\nalert_subject_args: [user]\n",
+                "Login by al",
+            ),
+        ];
+        let m = a_match(json!({"user": "al"}));
+        for (yaml, subject) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let preview = preview_of(&EmailNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let opts = AlerterOptions::of_rule(&r);
+            let config = EmailConfig::from_options(&opts).unwrap();
+            let matches = std::slice::from_ref(&m);
+            let title =
+                title::title_or_else(&opts, matches, || title::elastalert_title(&r, matches))
+                    .unwrap();
+            let text = text::body(&opts, matches).unwrap();
+            let sent = payload::message(&config, &title, &text, &m);
+            assert_eq!(
+                preview.subject.as_deref(),
+                Some(sent.subject.as_str()),
+                "{yaml}"
+            );
+            assert_eq!(preview.body, sent.body, "{yaml}");
+            assert_eq!(preview.subject.as_deref(), Some(subject), "{yaml}");
+            assert!(
+                preview.body.starts_with("r\n\n"),
+                "{yaml}: {}",
+                preview.body
+            );
+            assert!(
+                preview.body.contains("user: al\n"),
+                "{yaml}: {}",
+                preview.body
+            );
+        }
+    }
 }

@@ -5,7 +5,7 @@
 mod config;
 mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::secret::Secret;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -68,5 +68,60 @@ impl Notifier for MsPowerAutomateNotifier {
         self.deliver(notification)
             .await
             .map_err(|e| e.into_notify("ms_power_automate"))
+    }
+
+    /// The card's bold summary line and its body text block.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, message, _) =
+            prepare(notification).map_err(|e| e.into_notify("ms_power_automate"))?;
+        let blocks = &message["attachments"][0]["content"]["body"];
+        Ok(Preview {
+            subject: Some(crate::preview::text_of(&blocks[0]["text"])),
+            body: crate::preview::text_of(&blocks[1]["text"]),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str =
+        "alert: ms_power_automate\nms_power_automate_webhook_url: http://127.0.0.1:9/hook\n";
+
+    #[test]
+    fn the_preview_is_the_card_summary_and_body_sent() {
+        // (options, subject)
+        let cases = [
+            ("", "r"),
+            ("alert_subject: Title\n", "Title"),
+            (
+                "ms_power_automate_alert_summary: Sum\nalert_subject: Title\n",
+                "Sum",
+            ),
+        ];
+        let m = a_match(json!({"msg": "hi"}));
+        for (yaml, subject) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let preview =
+                preview_of(&MsPowerAutomateNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let opts = AlerterOptions::of_rule(&r);
+            let config = PowerAutomateConfig::from_options(&opts).unwrap();
+            let matches = std::slice::from_ref(&m);
+            let body = text::body(&opts, matches).unwrap();
+            let title = title::title(&opts, matches).unwrap();
+            let sent = payload::card(&config, &title, &body, &m);
+            let blocks = &sent["attachments"][0]["content"]["body"];
+            assert_eq!(
+                preview.subject.as_deref(),
+                blocks[0]["text"].as_str(),
+                "{yaml}"
+            );
+            assert_eq!(Some(preview.body.as_str()), blocks[1]["text"].as_str());
+            assert_eq!(preview.subject.as_deref(), Some(subject), "{yaml}");
+            assert_eq!(preview.body, "r\n\nmsg: hi\n", "{yaml}");
+        }
     }
 }

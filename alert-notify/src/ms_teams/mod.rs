@@ -5,7 +5,7 @@
 pub(crate) mod config;
 pub(crate) mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::secret::Secret;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -70,6 +70,15 @@ impl Notifier for MsTeamsNotifier {
             .await
             .map_err(|e| e.into_notify("ms_teams"))
     }
+
+    /// The card's `title` and its section's text.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, card) = prepare(notification).map_err(|e| e.into_notify("ms_teams"))?;
+        Ok(Preview {
+            subject: Some(crate::preview::text_of(&card["title"])),
+            body: crate::preview::text_of(&card["sections"][0]["text"]),
+        })
+    }
 }
 
 /// POSTs `payload` as JSON to each URL in turn, stopping at the first failure (as ElastAlert2
@@ -109,4 +118,52 @@ pub(crate) async fn post_to_each(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: ms_teams\nms_teams_webhook_url: http://127.0.0.1:9/hook\n";
+
+    #[test]
+    fn the_preview_is_the_card_title_and_section_text_sent() {
+        // (options, subject, body)
+        let cases = [
+            ("", "r", "r\n\nmsg: hi\n"),
+            (
+                "ms_teams_alert_summary: Sum\nalert_subject: Title\n",
+                "Title",
+                "r\n\nmsg: hi\n",
+            ),
+            (
+                "ms_teams_alert_fixed_width: true\n",
+                "r",
+                "```r```\n\n\n```msg: hi```\n",
+            ),
+        ];
+        let m = a_match(json!({"msg": "hi"}));
+        for (yaml, subject, body) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let preview = preview_of(&MsTeamsNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let alert = crate::test_support::alert_of(&r, std::slice::from_ref(&m));
+            let card = MsTeamsNotifier::card(&Notification {
+                rule: &r,
+                alerter: &r.alerters[0],
+                alert: &alert,
+                idempotency_key: "k",
+                attempt: 0,
+            })
+            .unwrap();
+            assert_eq!(preview.subject.as_deref(), card["title"].as_str(), "{yaml}");
+            assert_eq!(
+                Some(preview.body.as_str()),
+                card["sections"][0]["text"].as_str()
+            );
+            assert_eq!(preview.subject.as_deref(), Some(subject), "{yaml}");
+            assert_eq!(preview.body, body, "{yaml}");
+        }
+    }
 }

@@ -13,6 +13,7 @@ use self::config::OpsGenieConfig;
 use crate::options::AlerterOptions;
 use crate::post::payload::json_request;
 use crate::post::post_each;
+use crate::preview::text_of;
 use crate::text::python::JsonStyle;
 use crate::{Error, Result, text};
 
@@ -92,10 +93,9 @@ fn prepare(notification: &Notification<'_>) -> Result<(OpsGenieConfig, Value)> {
 
 /// The alert's `message` as the subject and its `description` as the body.
 fn preview_of(post: &Value) -> Preview {
-    let text = |key: &str| post[key].as_str().unwrap_or_default().to_string();
     Preview {
-        subject: Some(text("message")),
-        body: text("description"),
+        subject: Some(text_of(&post["message"])),
+        body: text_of(&post["description"]),
     }
 }
 

@@ -4,9 +4,10 @@
 pub(crate) mod config;
 pub(crate) mod payload;
 
-use alert_core::port::{Notification, Notifier};
+use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::secret::Secret;
 use async_trait::async_trait;
+use serde_json::Value;
 
 use self::config::PostConfig;
 use crate::http::{HttpRequest, HttpSettings, send};
@@ -31,16 +32,10 @@ impl HttpPostNotifier {
     }
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
-        let opts = AlerterOptions::of_notification(notification);
-        let config = PostConfig::from_options(&opts)?;
-        let matches = &notification.alert.matches;
-        if matches.is_empty() {
-            return Err(Error::NoMatches);
-        }
-        for m in matches {
-            let body = payload::payload(&config, m);
+        let (config, bodies) = prepare(notification)?;
+        for body in &bodies {
             post_each(&config.http, &config.urls, "HTTP Post alert", |url| {
-                payload::json_request(url, &config.headers, &body, JsonStyle::DEFAULT)
+                payload::json_request(url, &config.headers, body, JsonStyle::DEFAULT)
             })
             .await?;
         }
@@ -60,6 +55,40 @@ impl Notifier for HttpPostNotifier {
             .await
             .map_err(|e| e.into_notify("post"))
     }
+
+    /// No subject: the JSON body of each match's POST, pretty-printed, one after another.
+    fn preview(&self, notification: &Notification<'_>) -> alert_core::Result<Preview> {
+        let (_, bodies) = prepare(notification).map_err(|e| e.into_notify("post"))?;
+        Ok(Preview {
+            subject: None,
+            body: json_bodies(&bodies),
+        })
+    }
+}
+
+/// The options and the body of each match's POST, in match order.
+fn prepare(notification: &Notification<'_>) -> Result<(PostConfig, Vec<Value>)> {
+    let opts = AlerterOptions::of_notification(notification);
+    let config = PostConfig::from_options(&opts)?;
+    let matches = &notification.alert.matches;
+    if matches.is_empty() {
+        return Err(Error::NoMatches);
+    }
+    let bodies = matches
+        .iter()
+        .map(|m| payload::payload(&config, m))
+        .collect();
+    Ok((config, bodies))
+}
+
+/// JSON bodies as a preview shows them: each pretty-printed on its own lines.
+pub(crate) fn json_bodies<'b>(bodies: impl IntoIterator<Item = &'b Value>) -> String {
+    let mut text = String::new();
+    for body in bodies {
+        text.push_str(&crate::preview::pretty_json(body));
+        text.push('\n');
+    }
+    text
 }
 
 /// Sends the request `build` makes for each URL in turn, stopping at the first failure (as
@@ -113,5 +142,45 @@ pub(crate) fn in_context(error: Error, context: &str) -> Error {
             retry_after,
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, preview_of, rule};
+    use serde_json::json;
+
+    const RULE: &str = "alert: post\nhttp_post_url: http://127.0.0.1:9/\n";
+
+    #[test]
+    fn the_preview_is_each_json_body_sent_without_a_subject() {
+        // (options, body)
+        let cases = [
+            ("", "{\n  \"msg\": \"hé\",\n  \"n\": 2\n}\n"),
+            (
+                "http_post_payload: {said: msg}\nhttp_post_static_payload: {from: alert}\n",
+                "{\n  \"from\": \"alert\",\n  \"said\": \"hé\"\n}\n",
+            ),
+        ];
+        let m = a_match(json!({"msg": "hé", "n": 2}));
+        for (yaml, body) in cases {
+            let r = rule(&format!("{RULE}{yaml}"));
+            let preview = preview_of(&HttpPostNotifier, &r, std::slice::from_ref(&m)).unwrap();
+            let config = PostConfig::from_options(&AlerterOptions::of_rule(&r)).unwrap();
+            let sent = payload::payload(&config, &m);
+            let shown: Value = serde_json::from_str(&preview.body).unwrap();
+            assert_eq!(shown, sent, "{yaml}");
+            assert_eq!(preview.subject, None, "{yaml}");
+            assert_eq!(preview.body, body, "{yaml}");
+        }
+    }
+
+    #[test]
+    fn each_match_of_an_aggregated_alert_is_its_own_body() {
+        let r = rule(RULE);
+        let matches = [a_match(json!({"n": 1})), a_match(json!({"n": 2}))];
+        let preview = preview_of(&HttpPostNotifier, &r, &matches).unwrap();
+        assert_eq!(preview.body, "{\n  \"n\": 1\n}\n{\n  \"n\": 2\n}\n");
     }
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 use self::config::SlackConfig;
 use crate::chat::post_json;
 use crate::options::AlerterOptions;
+use crate::preview::text_of;
 use crate::{Error, Result, text, title};
 
 /// Posts each notification to every `slack_webhook_url`, once per `slack_channel_override`.
@@ -62,13 +63,9 @@ impl Notifier for SlackNotifier {
         let attachment = messages
             .first()
             .map_or(&Value::Null, |m| &m["attachments"][0]);
-        let subject = match &attachment["title"] {
-            Value::String(title) => title.clone(),
-            other => other.to_string(),
-        };
         Ok(Preview {
-            subject: Some(subject),
-            body: attachment["text"].as_str().unwrap_or_default().to_string(),
+            subject: Some(text_of(&attachment["title"])),
+            body: text_of(&attachment["text"]),
         })
     }
 }

@@ -103,3 +103,29 @@ fn subject_and_body(notification: &Notification<'_>) -> Result<(String, String)>
     }
     Ok((title::title(&opts, matches)?, text::body(&opts, matches)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{a_match, alert_of, preview_of, rule};
+    use serde_json::json;
+
+    #[test]
+    fn the_preview_is_the_subject_and_body_written() {
+        let r = rule("alert: stdout\nalert_subject: Disk\n");
+        let m = a_match(json!({"msg": "hi"}));
+        let preview = preview_of(&StdoutNotifier::new(), &r, std::slice::from_ref(&m)).unwrap();
+        assert_eq!(preview.subject.as_deref(), Some("Disk"));
+        assert_eq!(preview.body, "r\n\nmsg: hi\n");
+        let alert = alert_of(&r, std::slice::from_ref(&m));
+        let written = StdoutNotifier::text(&Notification {
+            rule: &r,
+            alerter: &r.alerters[0],
+            alert: &alert,
+            idempotency_key: "k",
+            attempt: 0,
+        })
+        .unwrap();
+        assert_eq!(written, "subject: Disk\nr\n\nmsg: hi\n");
+    }
+}

@@ -56,7 +56,7 @@ impl Notifier for TelegramNotifier {
         let (_, message) = prepare(notification).map_err(|e| e.into_notify("telegram"))?;
         Ok(Preview {
             subject: None,
-            body: message["text"].as_str().unwrap_or_default().to_string(),
+            body: crate::preview::text_of(&message["text"]),
         })
     }
 }
