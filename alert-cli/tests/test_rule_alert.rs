@@ -1,5 +1,5 @@
-//! `alert test-rule` and the alerts: without `--alert` it prints the subject and body each
-//! alerter would send; with `--alert` it sends them (here through the `command` alerter,
+//! `alert test-rule` and the alerts: without `--alert` it prints what each alerter would
+//! send; with `--alert` it sends them (here through the `command` alerter,
 //! which writes what it is piped to a file).
 #![allow(clippy::unwrap_used)] // fixtures panic on bad input by design
 
@@ -54,17 +54,21 @@ fn without_alert_the_subject_and_body_of_each_alert_are_printed_and_nothing_is_s
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sent.txt");
     write_fixture(dir.path(), &format!("cat >> {}", out.display()));
+    // `command` sends no subject: its preview is the command line and what it pipes.
+    let line = format!("command: /bin/sh -c cat >> {}", out.display());
     test_rule(dir.path(), &[])
         .success()
-        .stdout(predicate::str::contains(
+        .stdout(predicate::str::contains(format!(
             "--- alert 1 of 2 to command ---\n\
-             subject: Login failed for alice\n\
+             {line}\n\
+             stdin:\n\
              alice failed on web-1\n\n\
              --- alert 2 of 2 to command ---\n\
-             subject: Login failed for bob\n\
+             {line}\n\
+             stdin:\n\
              bob failed on web-2\n\n\
              3 documents read, 2 matched filters, 2 matches\n",
-        ));
+        )));
     assert!(!out.exists(), "nothing is sent without --alert");
 }
 

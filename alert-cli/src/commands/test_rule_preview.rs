@@ -1,20 +1,17 @@
-//! What `alert test-rule` prints about the alerts: the subject and body each alerter would
-//! send (without `--alert`), or how each send went (with it).
+//! What `alert test-rule` prints about the alerts: what each alerter would send (without
+//! `--alert`), or how each send went (with it).
 
 use std::io::Write;
 
 use alert_core::alert::Match;
 use alert_core::config::Rule;
+use alert_core::port::{Notification, Preview};
 use alert_core::time::Timestamp;
 use alert_engine::test_rule::{SendResult, test_alert};
-use alert_notify::AlerterOptions;
-use alert_notify::title::{elastalert_title, title_or_else};
 
-/// Alerters whose default title is `ElastAlert: <rule>` rather than the rule name.
-const ELASTALERT_TITLED: &[&str] = &["email", "opsgenie"];
-
-/// For each match (one alert each) and each alerter: `--- alert I of N to NAME ---`, the
-/// subject and the body. A text the alerter could not build is printed as an error line.
+/// For each match (one alert each) and each alerter: `--- alert I of N to NAME ---`, then
+/// the alerter's own preview of what it would send: `subject: ...` when its request has a
+/// title, and the body. An alerter that cannot show its text gets an error line instead.
 pub(super) fn print_previews(rule: &Rule, matches: &[Match], now: Timestamp) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -28,26 +25,34 @@ pub(super) fn print_previews(rule: &Rule, matches: &[Match], now: Timestamp) -> 
                 i + 1,
                 alerter.name
             )?;
-            let opts = AlerterOptions::new(rule, alerter);
-            let subject = title_or_else(&opts, &alert.matches, || {
-                if ELASTALERT_TITLED.contains(&alerter.name.as_str()) {
-                    elastalert_title(rule, &alert.matches)
-                } else {
-                    rule.name.clone()
-                }
-            });
-            let body = alert_notify::text::body(&opts, &alert.matches);
-            match subject.and_then(|s| body.map(|b| (s, b))) {
-                Ok((subject, body)) => {
-                    writeln!(out, "subject: {subject}")?;
-                    write!(out, "{body}")?;
-                    if !body.ends_with('\n') {
-                        writeln!(out)?;
-                    }
-                }
+            let key = format!("test-rule-{i}-{}", alerter.name);
+            let notification = Notification {
+                rule,
+                alerter,
+                alert: &alert,
+                idempotency_key: &key,
+                attempt: 0,
+            };
+            let preview = alert_notify::notifier_for(&alerter.name)
+                .map_err(|e| e.to_string())
+                .and_then(|n| n.preview(&notification).map_err(|e| e.to_string()));
+            match preview {
+                Ok(preview) => write_preview(&mut out, &preview)?,
                 Err(e) => writeln!(out, "error: cannot build the alert text: {e}")?,
             }
         }
+    }
+    Ok(())
+}
+
+/// `subject: ...` (when there is one) and the body, ending with a newline.
+fn write_preview(out: &mut impl Write, preview: &Preview) -> std::io::Result<()> {
+    if let Some(subject) = &preview.subject {
+        writeln!(out, "subject: {subject}")?;
+    }
+    write!(out, "{}", preview.body)?;
+    if !preview.body.ends_with('\n') {
+        writeln!(out)?;
     }
     Ok(())
 }

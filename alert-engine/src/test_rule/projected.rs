@@ -5,27 +5,40 @@
 //! so only those that pass are parsed in full.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+/// The top-level keys to keep: a handful, so a scan beats hashing every key of every line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WantedKeys {
+    keys: Vec<Box<str>>,
+}
+
+impl WantedKeys {
+    fn contains(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| **k == *key)
+    }
+}
+
 /// The top-level keys a set of dotted paths can reach: every dot-prefix of each path (a key
 /// may itself contain dots, as `lookup_es_key` allows). `None` when a path indexes a list
 /// (`a[0].b`), which the caller then parses in full.
-pub(crate) fn top_level_keys<'a>(
-    paths: impl IntoIterator<Item = &'a str>,
-) -> Option<HashSet<String>> {
-    let mut keys = HashSet::new();
+pub(crate) fn top_level_keys<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<WantedKeys> {
+    let mut keys: Vec<Box<str>> = Vec::new();
     for path in paths {
         if path.contains('[') {
             return None;
         }
         let ends = path.match_indices('.').map(|(i, _)| i).chain([path.len()]);
-        keys.extend(ends.map(|end| path[..end].to_string()));
+        for end in ends {
+            if !keys.iter().any(|k| **k == path[..end]) {
+                keys.push(path[..end].into());
+            }
+        }
     }
-    Some(keys)
+    Some(WantedKeys { keys })
 }
 
 /// A line read with [`parse_projected`].
@@ -41,7 +54,7 @@ pub(crate) enum Projected {
 /// its whole value; the last of duplicate keys wins, as in a full parse).
 pub(crate) fn parse_projected(
     text: &[u8],
-    keys: &HashSet<String>,
+    keys: &WantedKeys,
 ) -> Result<Projected, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let projected = deserializer.deserialize_any(ProjectingVisitor { keys })?;
@@ -50,7 +63,7 @@ pub(crate) fn parse_projected(
 }
 
 struct ProjectingVisitor<'k> {
-    keys: &'k HashSet<String>,
+    keys: &'k WantedKeys,
 }
 
 impl<'de> Visitor<'de> for ProjectingVisitor<'_> {
@@ -63,7 +76,7 @@ impl<'de> Visitor<'de> for ProjectingVisitor<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Projected, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            if self.keys.contains(key.as_ref()) {
+            if self.keys.contains(&key) {
                 out.insert(key.into_owned(), map.next_value::<Value>()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -136,14 +149,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn keys(paths: &[&str]) -> HashSet<String> {
+    fn keys(paths: &[&str]) -> WantedKeys {
         top_level_keys(paths.iter().copied()).unwrap()
     }
 
     #[test]
     fn every_dot_prefix_of_a_path_is_a_key_it_can_reach() {
-        let mut got: Vec<String> = keys(&["a.b.c", "d"]).into_iter().collect();
-        got.sort();
+        let wanted = keys(&["a.b.c", "d", "a.b"]);
+        let got: Vec<&str> = wanted.keys.iter().map(|k| &**k).collect();
         assert_eq!(got, ["a", "a.b", "a.b.c", "d"]);
         assert_eq!(top_level_keys(["list[0].x"]), None);
     }
@@ -172,7 +185,7 @@ mod tests {
 
     #[test]
     fn values_that_are_not_objects_say_what_they_are() {
-        let none = HashSet::new();
+        let none = WantedKeys::default();
         let cases: [(&[u8], &str); 6] = [
             (b"[1, {\"a\": 2}]", "an array"),
             (b"null", "null"),
