@@ -78,34 +78,65 @@ impl MonitorService {
         }
         let rendered = render_actions(&run, &outcome);
         let sent = match mode {
-            RunMode::Saved => self.commit_and_send(id, &run, &outcome, &rendered).await?,
-            RunMode::Inline { send: true } => self.send_directly(&rendered, now).await,
-            RunMode::DryRun | RunMode::Inline { send: false } => dry_results(&rendered, now),
+            RunMode::Saved => {
+                // A queued message is an action that ran (throttling keys on that), so its
+                // result goes into the transaction that stores the alert and the message: a
+                // process that stops before the send loses neither.
+                let queued = run_results(&dry_results(&rendered, now));
+                record_action_results(&mut outcome, &queued, now);
+                let sent = self.commit_and_send(id, &run, &outcome, &rendered).await?;
+                self.record_failed_sends(&mut outcome, &rendered, &sent, now)
+                    .await?;
+                if let Some(range) = range {
+                    self.lookback
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(id.to_string(), range.gte);
+                }
+                sent
+            }
+            RunMode::Inline { send: true } => {
+                let sent = self.send_directly(&rendered, now).await;
+                record_action_results(&mut outcome, &run_results(&sent), now);
+                sent
+            }
+            RunMode::DryRun | RunMode::Inline { send: false } => {
+                let sent = dry_results(&rendered, now);
+                record_action_results(&mut outcome, &run_results(&sent), now);
+                sent
+            }
         };
-        let results: Vec<(usize, usize, ActionRunResult)> = sent
-            .iter()
-            .map(|(t, p, r, _)| (*t, *p, r.clone()))
-            .collect();
-        record_action_results(&mut outcome, &results, now);
-        if mode == RunMode::Saved {
-            // The alerts again, now with their action results (throttling state, and the
-            // ERROR a failed query-level action causes).
-            let acted: Vec<AlertChange> = outcome
-                .triggers
-                .iter()
-                .flat_map(|t| t.changes.iter().cloned())
-                .collect();
-            if !results.is_empty() && !acted.is_empty() {
-                self.store.apply_monitor_alert_changes(acted).await?;
-            }
-            if let Some(range) = range {
-                self.lookback
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(id.to_string(), range.gte);
-            }
-        }
         Ok(execute_response(&run, &outcome, &rendered, &sent))
+    }
+
+    /// Writes the sends of this run that failed onto their alerts (a query-level alert turns
+    /// ERROR, as in OpenSearch); the outbox keeps retrying retryable ones.
+    async fn record_failed_sends(
+        &self,
+        outcome: &mut RunOutcome,
+        rendered: &[RenderedAction],
+        sent: &[SentAction],
+        now: Timestamp,
+    ) -> Result<()> {
+        let failed: Vec<(usize, usize, ActionRunResult)> = rendered
+            .iter()
+            .zip(sent)
+            .filter(|(action, (_, _, result, _))| action.message.is_ok() && result.error.is_some())
+            .map(|(_, (t, p, result, _))| (*t, *p, result.clone()))
+            .collect();
+        if failed.is_empty() {
+            return Ok(());
+        }
+        record_action_results(outcome, &failed, now);
+        let changes: Vec<AlertChange> = outcome
+            .triggers
+            .iter()
+            .flat_map(|t| t.changes.iter().cloned())
+            .collect();
+        if !changes.is_empty() {
+            self.store.apply_monitor_alert_changes(changes).await?;
+        }
+        Ok(())
     }
 
     /// Runs the monitor's input: its search with the period substituted, or for a
@@ -311,6 +342,13 @@ fn result_of(
         }
     };
     (action.trigger_index, action.plan_index, result, message_id)
+}
+
+/// The action results of a run's sends, by trigger and plan entry.
+fn run_results(sent: &[SentAction]) -> Vec<(usize, usize, ActionRunResult)> {
+    sent.iter()
+        .map(|(t, p, r, _)| (*t, *p, r.clone()))
+        .collect()
 }
 
 /// A dry run renders every action and sends none.

@@ -291,6 +291,49 @@ async fn a_failed_send_is_retried_from_the_outbox_even_after_a_restart() {
 }
 
 #[tokio::test]
+async fn a_run_stopped_during_its_send_keeps_the_action_result_so_the_throttle_holds_after_a_restart()
+ {
+    let h = Harness::new(vec![Reply::Hang(std::time::Duration::from_secs(2))]);
+    let action = webhook_action(json!({
+        "throttle_enabled": true, "throttle": {"value": 10, "unit": "MINUTES"}
+    }));
+    let id = h.create(query_monitor(2, &action)).await;
+    h.push(errors("web-1", "2026-01-01T10:01:00Z", 3));
+    // The process stops while the receiver holds the first send: the run never finishes.
+    let stopped = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        h.run(&id, "2026-01-01T10:05:00Z"),
+    )
+    .await;
+    assert!(stopped.is_err(), "the run should still be sending");
+
+    let Harness { dir, receiver, .. } = h;
+    let restarted = Harness::open(dir, receiver);
+    let alert = &restarted.alerts(&id).await[0];
+    assert_eq!(alert["state"], "ACTIVE");
+    let results = &alert["action_execution_results"];
+    assert_eq!(results[0]["action_id"], "a1", "{alert}");
+    assert_eq!(
+        results[0]["last_execution_time"],
+        at("2026-01-01T10:05:00Z").as_millis(),
+        "{alert}"
+    );
+
+    // The next run, inside the throttle window, is throttled; the queued message still goes.
+    restarted.push(errors("web-1", "2026-01-01T10:01:00Z", 3));
+    let second = restarted.run(&id, "2026-01-01T10:10:00Z").await;
+    assert_eq!(
+        second["trigger_results"]["t1"]["action_results"]["a1"]["throttled"],
+        true
+    );
+    let requests = restarted.receiver.requests();
+    assert_eq!(requests.len(), 2, "the cut send and its redelivery");
+    assert_eq!(requests[0].body, requests[1].body);
+    let alert = &restarted.alerts(&id).await[0];
+    assert_eq!(alert["action_execution_results"][0]["throttled_count"], 1);
+}
+
+#[tokio::test]
 async fn a_dry_run_renders_actions_but_sends_and_stores_nothing() {
     let h = Harness::new(vec![]);
     let id = h.create(query_monitor(2, &webhook_action(json!({})))).await;
