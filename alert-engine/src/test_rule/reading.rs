@@ -120,25 +120,9 @@ pub(super) fn accept(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, load_rule_file};
-    use std::path::Path;
 
     fn rule(filter: &str) -> Rule {
-        let rule = format!(
-            "name: a\ntype: any\nindex: logs\ntimestamp_field: event.at\nalert: debug\nfilter:\n{filter}"
-        );
-        let files = MemoryFiles::new()
-            .with("config.yaml", "rules_folder: r\n")
-            .with("r/a.yaml", &rule);
-        let no_env = |_: &str| None;
-        let global = GlobalConfig::load(
-            &files,
-            Path::new("config.yaml"),
-            &no_env,
-            ConfigDefaults::TestRule,
-        )
-        .unwrap();
-        load_rule_file(&files, &global, Path::new("r/a.yaml"), &no_env).unwrap()
+        alert_core::testing::rule(&format!("timestamp_field: event.at\nfilter:\n{filter}"))
     }
 
     /// Every line through `accept`, parsed as `parsing` says: the report and the events.
