@@ -51,15 +51,17 @@ pub(crate) enum Projected {
 }
 
 /// Checks the whole line and keeps only the top-level `keys` of the object it holds (each with
-/// its whole value; the last of duplicate keys wins, as in a full parse).
-pub(crate) fn parse_projected(
-    text: &[u8],
-    keys: &WantedKeys,
-) -> Result<Projected, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let projected = deserializer.deserialize_any(ProjectingVisitor { keys })?;
-    deserializer.end()?;
-    Ok(projected)
+/// its whole value; the last of duplicate keys wins, as in a full parse). `None` when the line
+/// is not valid JSON (or not UTF-8, which skipped strings would not reveal): the caller parses
+/// it in full to word the error.
+pub(crate) fn parse_projected(text: &[u8], keys: &WantedKeys) -> Option<Projected> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let projected = deserializer
+        .deserialize_any(ProjectingVisitor { keys })
+        .ok()?;
+    deserializer.end().ok()?;
+    Some(projected)
 }
 
 struct ProjectingVisitor<'k> {
@@ -212,9 +214,10 @@ mod tests {
             br#"{"a": 1} trailing"#,
             br#"{"a": 1, "skip": "unterminated}"#,
             br#"{"a": 1, "skip": tru}"#,
+            b"{\"a\": 1, \"skip\": \"x\xffy\"}",
         ] {
             let text = String::from_utf8_lossy(line);
-            assert!(parse_projected(line, &wanted).is_err(), "{text}");
+            assert!(parse_projected(line, &wanted).is_none(), "{text}");
             assert!(serde_json::from_slice::<Value>(line).is_err(), "{text}");
         }
     }

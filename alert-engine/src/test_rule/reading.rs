@@ -57,16 +57,18 @@ impl LineParsing {
                 Entry::Line(position, text),
                 LineParsing::Projected(keys) | LineParsing::ProjectedOnly(keys),
             ) => match parse_projected(text, keys) {
-                Ok(Projected::Object(map)) => {
+                Some(Projected::Object(map)) => {
                     let doc = Value::Object(map);
                     Ok(match self {
                         LineParsing::ProjectedOnly(_) => Looked::Full(position, doc),
                         _ => Looked::Projected(position, doc, text),
                     })
                 }
-                Ok(Projected::NotAnObject(kind)) => Err((position, data_file::not_an_object(kind))),
-                // The full parse words the error (a position in the line) the same way.
-                Err(_) => parse_document(position, text).map(|(p, v)| Looked::Full(p, v)),
+                Some(Projected::NotAnObject(kind)) => {
+                    Err((position, data_file::not_an_object(kind)))
+                }
+                // The full parse words the error (where in the line, and what).
+                None => parse_document(position, text).map(|(p, v)| Looked::Full(p, v)),
             },
             (entry, _) => entry.parsed().map(|(p, v)| Looked::Full(p, v)),
         }
@@ -126,13 +128,13 @@ mod tests {
     }
 
     /// Every line through `accept`, parsed as `parsing` says: the report and the events.
-    fn accept_all(rule: &Rule, parsing: &LineParsing, lines: &[&str]) -> (String, Vec<String>) {
+    fn accept_all(rule: &Rule, parsing: &LineParsing, lines: &[&[u8]]) -> (String, Vec<String>) {
         let filter = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
         let mut report = TestRuleReport::default();
         let mut bounds = None;
         let mut held = HeldDocuments::default();
         for (i, line) in lines.iter().enumerate() {
-            let entry = Entry::Line(i as u64 + 1, line.as_bytes());
+            let entry = Entry::Line(i as u64 + 1, line);
             let looked = parsing.look(entry);
             accept(rule, &filter, looked, &mut report, &mut bounds, &mut held);
         }
@@ -158,6 +160,13 @@ mod tests {
             r#"{"event": {"at": "2024-01-01T00:00:08Z"}, "env": "prod", "status": 599, "_id": "own"}"#,
             r#"{"event": {"at": "2024-01-01T00:00:09Z"}, "e\u006ev": "prod", "status": 504}"#,
         ];
+        // Not UTF-8 in a value the projection skips: still a bad line, as in a full parse.
+        let mut not_utf8 =
+            br#"{"event": {"at": "2024-01-01T00:00:10Z"}, "env": "prod", "status": 500, "msg": "x"#
+                .to_vec();
+        not_utf8.extend_from_slice(b"\xff\"}");
+        let mut lines: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        lines.push(&not_utf8);
         let rule = rule("  - query_string: {query: \"status:[500 TO 599] AND env:prod\"}\n");
         let filter = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
         let projected = LineParsing::for_rule(&rule, &filter, false);
@@ -172,6 +181,7 @@ mod tests {
         assert_eq!(full.1.len(), 4, "{:?}", full.1);
         assert!(full.1[1].contains("\"big\""), "kept in full: {}", full.1[1]);
         assert!(full.0.contains("position: 6"), "{}", full.0);
+        assert!(full.0.contains("position: 12"), "{}", full.0);
     }
 
     #[test]
