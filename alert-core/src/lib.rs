@@ -15,6 +15,7 @@ pub mod alert;
 pub mod config;
 pub mod document;
 mod error;
+mod fast_hash;
 pub mod filter;
 pub mod monitor;
 pub mod plan;

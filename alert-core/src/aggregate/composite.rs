@@ -9,7 +9,7 @@
 //! whose `null` key sorts first in ascending order and last in descending order.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use serde_json::{Map, Value, json};
 
@@ -129,7 +129,7 @@ impl Composite {
 
     /// Puts each document in the bucket of each combination of its sources' values.
     fn group<'e>(&self, events: &[&'e Event]) -> Vec<Bucket<'e>> {
-        let mut index: HashMap<Vec<TermKey>, usize> = HashMap::new();
+        let mut index: FastMap<Vec<TermKey>, usize> = FastMap::default();
         let mut buckets: Vec<Bucket<'e>> = Vec::new();
         for &event in events {
             for combination in self.combinations(event) {

@@ -1,7 +1,7 @@
 //! Metric aggregations: `avg`, `min`, `max`, `sum`, `value_count`, `cardinality`,
 //! `percentiles`.
 
-use std::collections::HashSet;
+use crate::fast_hash::FastSet;
 
 use serde_json::{Map, Value, json};
 
@@ -131,7 +131,7 @@ impl Metric {
     }
 
     fn distinct(&self, events: &[&Event]) -> usize {
-        let mut seen: HashSet<TermKey> = HashSet::new();
+        let mut seen: FastSet<TermKey> = FastSet::default();
         for value in self.values(events) {
             let view = TermKeyRef::of(value);
             if !seen.contains(&view as &dyn KeyView) {

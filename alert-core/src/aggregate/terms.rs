@@ -1,7 +1,7 @@
 //! The `terms` bucket aggregation.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use serde_json::{Map, Value, json};
 
@@ -103,7 +103,7 @@ impl Terms {
 
     /// Puts each document in the bucket of each distinct value of the field.
     fn group<'e>(&self, events: &[&'e Event], keep_events: bool) -> Vec<Bucket<'e>> {
-        let mut index: HashMap<TermKey, usize> = HashMap::new();
+        let mut index: FastMap<TermKey, usize> = FastMap::default();
         let mut buckets: Vec<Bucket<'e>> = Vec::new();
         let mut add = |value: &Value, event: &'e Event| {
             let view = TermKeyRef::of(value);

@@ -5,7 +5,7 @@
 //! or an object never matches (ElastAlert2 raises on lists and objects). `!file` entries are read
 //! through [`super::build_with_files`].
 
-use std::collections::HashSet;
+use crate::fast_hash::FastSet;
 
 use serde_json::Value;
 
@@ -52,7 +52,7 @@ impl BlacklistConfig {
 #[derive(Debug)]
 pub struct Blacklist {
     field: FieldPath,
-    terms: HashSet<String>,
+    terms: FastSet<String>,
     timestamp_field: String,
     matches: Vec<Match>,
 }

@@ -6,7 +6,7 @@
 //! documentation says "each new event that raises the cardinality"; its code, and ours, match
 //! every event). Realert throttles the alerts.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use serde_json::{Map, Value};
 
@@ -68,7 +68,7 @@ struct KeyState {
     /// ElastAlert2's `first_event[key]`: when the current observation period began.
     first_event: Option<Timestamp>,
     /// Distinct values → when each was last seen (micros).
-    values: HashMap<TermKey, i64>,
+    values: FastMap<TermKey, i64>,
     /// A lower bound of the oldest last-seen time, to skip clean-ups that remove nothing.
     oldest: i64,
 }
@@ -81,7 +81,7 @@ pub struct Cardinality {
     query_key: Option<FieldPath>,
     /// Keys in first-seen order (ElastAlert2 iterates its dict in that order).
     keys: Vec<KeyState>,
-    index: HashMap<TermKey, usize>,
+    index: FastMap<TermKey, usize>,
     /// A lower bound of every key's `oldest`.
     oldest: i64,
     matches: Vec<Match>,
@@ -108,7 +108,7 @@ impl Cardinality {
             field,
             query_key,
             keys: Vec::new(),
-            index: HashMap::new(),
+            index: FastMap::default(),
             oldest: i64::MAX,
             matches: Vec::new(),
         }
@@ -149,7 +149,7 @@ impl Cardinality {
         self.keys.push(KeyState {
             value,
             first_event: None,
-            values: HashMap::new(),
+            values: FastMap::default(),
             oldest: i64::MAX,
         });
         self.index.insert(key, slot);

@@ -6,7 +6,7 @@
 //! [`ConfigFiles`]. [`super::build`] works for lists without `!file` entries and otherwise
 //! returns an error that points here.
 
-use std::collections::HashSet;
+use crate::fast_hash::FastSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -111,7 +111,7 @@ impl CompareList {
                 Some(Some(path)) => terms.extend(read_lines(files, Path::new(path), &opts, name)?),
             }
         }
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         terms.retain(|t| seen.insert(t.clone()));
         let filter_by_list = opts.bool_or("filter_by_list", true)?;
         Ok(CompareList {
@@ -149,7 +149,7 @@ impl CompareList {
     }
 
     /// The prepared look-up of the compare key and the term set.
-    pub(crate) fn compile(&self) -> (FieldPath, HashSet<String>) {
+    pub(crate) fn compile(&self) -> (FieldPath, FastSet<String>) {
         (
             FieldPath::new(&self.compare_key),
             self.terms.iter().cloned().collect(),

@@ -1,6 +1,6 @@
 //! [`KeyTable`]: per-key state with Python dict semantics, shared by the keyed rule types.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use serde_json::Value;
 
@@ -10,8 +10,8 @@ use crate::rules::key::{KeyRef, OtherKey};
 /// look-up of an existing key allocates nothing.
 #[derive(Debug)]
 pub(crate) struct KeyTable<S> {
-    strings: HashMap<Box<str>, u32>,
-    others: HashMap<OtherKey, u32>,
+    strings: FastMap<Box<str>, u32>,
+    others: FastMap<OtherKey, u32>,
     slots: Vec<Option<Slot<S>>>,
     free: Vec<u32>,
     next_seq: u64,
@@ -27,8 +27,8 @@ struct Slot<S> {
 impl<S> Default for KeyTable<S> {
     fn default() -> Self {
         KeyTable {
-            strings: HashMap::new(),
-            others: HashMap::new(),
+            strings: FastMap::default(),
+            others: FastMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             next_seq: 0,

@@ -7,7 +7,7 @@
 //! runtime terms query uses `query_key` as written. The baseline is computed when the rule
 //! starts (see [`RuleType::baseline_request`]) and not persisted, as in ElastAlert2.
 
-use std::collections::HashSet;
+use crate::fast_hash::FastSet;
 
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ struct FieldState {
     compound: Option<QueryKey>,
     /// What `new_field` / `missing_field` show: the name, or the list of names.
     label: Value,
-    seen: HashSet<TermKey>,
+    seen: FastSet<TermKey>,
 }
 
 impl NewTerm {
@@ -100,7 +100,7 @@ impl FieldState {
             composite: field.composite,
             compound: compound.cloned(),
             label,
-            seen: HashSet::new(),
+            seen: FastSet::default(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! on it either (ElastAlert2 raises on those). `!file` entries are read through
 //! [`super::build_with_files`].
 
-use std::collections::HashSet;
+use crate::fast_hash::FastSet;
 
 use serde_json::Value;
 
@@ -60,7 +60,7 @@ impl WhitelistConfig {
 #[derive(Debug)]
 pub struct Whitelist {
     field: FieldPath,
-    terms: HashSet<String>,
+    terms: FastSet<String>,
     ignore_null: bool,
     timestamp_field: String,
     matches: Vec<Match>,
