@@ -65,10 +65,46 @@ impl Event {
 pub fn lookup_es_key<'a>(doc: &'a Value, term: &str) -> Option<&'a Value> {
     let map = doc.as_object()?;
     if !term.contains(['.', '[']) {
-        return map.get(term);
+        return map_get(map, term);
     }
     let parts: Vec<&str> = term.split('.').collect();
     find(map, &parts)
+}
+
+/// [`lookup_es_key`] for a name without `[N]` indexes, without allocating: the longest literal
+/// key that prefixes the path wins (no backtracking), then the search goes on below it; a
+/// scalar ends the path. Falls back to [`lookup_es_key`] for indexed names.
+pub(crate) fn find_path<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.contains('[') {
+        return lookup_es_key(doc, path);
+    }
+    find_in(doc.as_object()?, path)
+}
+
+fn find_in<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut end = path.len();
+    loop {
+        if let Some(value) = map_get(map, &path[..end]) {
+            return match value {
+                Value::Object(inner) if end < path.len() => find_in(inner, &path[end + 1..]),
+                _ => Some(value),
+            };
+        }
+        end = path[..end].rfind('.')?;
+    }
+}
+
+/// `map.get(key)`, by a scan for the small maps log documents are made of: comparing lengths
+/// first is cheaper than hashing the key (serde_json's ordered maps hash with SipHash), and
+/// misses (the literal `a.b` before `a`) cost no hash at all.
+fn map_get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    const SCAN_UP_TO: usize = 24;
+    if map.len() > SCAN_UP_TO {
+        return map.get(key);
+    }
+    map.iter()
+        .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+        .map(|(_, v)| v)
 }
 
 /// The recursive search of ElastAlert2's `_find_es_dict_by_key`, over pre-split components.
@@ -190,6 +226,49 @@ fn python_number(n: &serde_json::Number) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn find_path_agrees_with_lookup_es_key_on_small_and_large_maps() {
+        let doc = json!({
+            "a": {"b": {"c": 1}}, "a.b": {"d": 2}, "x.y.z": 3, "user": "bob",
+            "nested": {"keyword": "lit"}, "list": [{"n": "first"}, {"n": "second"}],
+            "scalar": 5, "null": null, "e": {"": {"f": 6}}, "": {"g": 7},
+        });
+        let names = [
+            "a.b.c",
+            "a.b.d",
+            "a.b",
+            "a",
+            "x.y.z",
+            "x.y",
+            "user",
+            "user.keyword",
+            "user.raw",
+            "nested.keyword",
+            "list[1]n",
+            "list[0].n",
+            "list",
+            "scalar.deeper",
+            "null",
+            "nothing.here",
+            "e..f",
+            ".g",
+            "a.",
+            "",
+            "a.b.d.e",
+        ];
+        // A map past the scan limit is searched by hash: the same answers.
+        let mut large = doc.clone();
+        for i in 0..40 {
+            large[format!("pad{i}")] = json!(i);
+        }
+        for doc in [&doc, &large] {
+            for name in names {
+                assert_eq!(find_path(doc, name), lookup_es_key(doc, name), "{name}");
+            }
+        }
+        assert_eq!(find_path(&json!([1]), "a"), None);
+    }
+
     use serde_json::json;
 
     #[test]

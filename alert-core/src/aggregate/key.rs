@@ -9,9 +9,9 @@ use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::document::{lookup_es_key, python_str};
+use crate::document::{find_path, python_str};
 
 /// A value as a dictionary key, with Python's equality: `1 == 1.0 == True`, lists and
 /// objects by their `str()` (ElastAlert2's `hashable`), tuples for composite keys.
@@ -228,29 +228,8 @@ impl FieldPath {
 
     /// The value in a document (`None` when absent).
     pub fn lookup<'a>(&self, doc: &'a Value) -> Option<&'a Value> {
-        lookup(doc, &self.name).or_else(|| self.fallback.as_deref().and_then(|n| lookup(doc, n)))
-    }
-}
-
-fn lookup<'a>(doc: &'a Value, name: &str) -> Option<&'a Value> {
-    if name.contains('[') {
-        return lookup_es_key(doc, name);
-    }
-    find(doc.as_object()?, name)
-}
-
-/// The longest literal key that prefixes the path wins; an object continues the search, any
-/// other value ends it.
-fn find<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    let mut end = path.len();
-    loop {
-        if let Some(value) = map.get(&path[..end]) {
-            return match value {
-                Value::Object(inner) if end < path.len() => find(inner, &path[end + 1..]),
-                _ => Some(value),
-            };
-        }
-        end = path[..end].rfind('.')?;
+        find_path(doc, &self.name)
+            .or_else(|| self.fallback.as_deref().and_then(|n| find_path(doc, n)))
     }
 }
 
@@ -270,6 +249,7 @@ pub fn is_truthy(value: Option<&Value>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::lookup_es_key;
     use serde_json::json;
     use std::collections::HashMap;
 

@@ -1,8 +1,8 @@
 //! Field names and their look-up in a document, with ElastAlert2's `lookup_es_key` semantics.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::document::lookup_es_key;
+use crate::document::find_path;
 
 /// A field name, with the `.raw` fallback prepared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +37,8 @@ impl Field {
 
     /// The value of the field in a document.
     pub(crate) fn lookup<'a>(&self, doc: &'a Value) -> Option<&'a Value> {
-        lookup(doc, &self.name).or_else(|| self.without_raw.as_deref().and_then(|n| lookup(doc, n)))
+        find_path(doc, &self.name)
+            .or_else(|| self.without_raw.as_deref().and_then(|n| find_path(doc, n)))
     }
 
     /// A rough relative cost of the look-up (dotted paths walk several maps).
@@ -46,70 +47,10 @@ impl Field {
     }
 }
 
-/// ElastAlert2's `lookup_es_key`, without allocating for names without `[N]` indexes.
-fn lookup<'a>(doc: &'a Value, name: &str) -> Option<&'a Value> {
-    if name.contains('[') {
-        return lookup_es_key(doc, name);
-    }
-    find(doc.as_object()?, name)
-}
-
-/// `lookup_es_key`'s search on slices of the name: the longest literal key that is a prefix of
-/// the path wins (no backtracking), then the search goes on below it; a scalar ends the path.
-fn find<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    let mut end = path.len();
-    loop {
-        if let Some(value) = map.get(&path[..end]) {
-            let rest = path.get(end + 1..).unwrap_or("");
-            return match value {
-                Value::Object(inner) if end < path.len() => find(inner, rest),
-                _ => Some(value),
-            };
-        }
-        end = path[..end].rfind('.')?;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn lookup_agrees_with_lookup_es_key() {
-        let doc = json!({
-            "a": {"b": {"c": 1}}, "a.b": {"d": 2}, "x.y.z": 3, "user": "bob",
-            "nested": {"keyword": "lit"}, "list": [{"n": "first"}, {"n": "second"}],
-            "scalar": 5, "null": null, "e": {"": {"f": 6}}, "": {"g": 7},
-        });
-        let names = [
-            "a.b.c",
-            "a.b.d",
-            "a.b",
-            "a",
-            "x.y.z",
-            "x.y",
-            "user",
-            "user.keyword",
-            "user.raw",
-            "nested.keyword",
-            "list[1]n",
-            "list[0].n",
-            "list",
-            "scalar.deeper",
-            "null",
-            "nothing.here",
-            "e..f",
-            ".g",
-            "a.",
-            "",
-            "a.b.d.e",
-        ];
-        for name in names {
-            assert_eq!(lookup(&doc, name), lookup_es_key(&doc, name), "{name}");
-        }
-        assert_eq!(lookup(&json!([1]), "a"), None);
-    }
 
     #[test]
     fn raw_suffix_falls_back_to_the_plain_field() {
