@@ -8,8 +8,8 @@
 //! document missing a source's value is skipped unless that source has `missing_bucket: true`,
 //! whose `null` key sorts first in ascending order and last in descending order.
 
-use std::cmp::Ordering;
 use crate::fast_hash::FastMap;
+use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
 

@@ -1,7 +1,7 @@
 //! The `terms` bucket aggregation.
 
-use std::cmp::Ordering;
 use crate::fast_hash::FastMap;
+use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
 
