@@ -3,12 +3,19 @@
 //! classification.
 #![allow(clippy::unwrap_used)]
 
+#[path = "email/certs.rs"]
+#[allow(dead_code)] // the client certificate serves the email notifier's tests
+mod certs;
 mod common;
 #[path = "email/server.rs"]
 #[allow(dead_code)]
 mod server;
 
+use std::path::Path;
+use std::time::Duration;
+
 use alert_notify::channel::{ChannelMessage, Channels};
+use certs::Certs;
 use common::{Receiver, Recorded, Reply};
 use serde_json::{Value, json};
 
@@ -180,6 +187,139 @@ async fn an_email_channel_sends_one_message_per_recipient_of_its_list_and_groups
             Some("Alerting-Notification Action")
         );
         assert_eq!(got.body_text().trim(), "Monitor errors ☃ triggered");
+    }
+}
+
+/// An `email` channel `ops-email` to ops@example.com through an `smtp_account` on
+/// 127.0.0.1:`port` with this `method`, trusting `ca_certs` when given.
+fn email_channels(port: u16, method: &str, ca_certs: Option<&Path>) -> Channels {
+    let mut account = json!({"host": "127.0.0.1", "port": port, "method": method,
+        "from_address": "alerts@example.com"});
+    if let Some(path) = ca_certs {
+        account["ca_certs"] = json!(Certs::s(path));
+    }
+    Channels::from_config(&json!({
+        "mail": {"name": "mail", "config_type": "smtp_account", "smtp_account": account},
+        "ops-email": {"name": "ops", "config_type": "email", "email": {
+            "email_account_id": "mail", "recipient_list": [{"recipient": "ops@example.com"}]}},
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_email_channel_sends_over_ssl_and_start_tls_when_it_trusts_the_server() {
+    let certs = Certs::generate();
+    let (cert, key) = (Certs::s(&certs.server_cert), Certs::s(&certs.server_key));
+    for (method, server_flag) in [("ssl", "--smtps"), ("start_tls", "--starttls")] {
+        let Some(server) = server::SmtpServer::start(&[server_flag, cert, key]) else {
+            return;
+        };
+        let channels = email_channels(server.port, method, Some(&certs.ca));
+        let channel = channels.get("ops-email").unwrap();
+        let id = channel
+            .send(&message(Some("Disk full on web-1"), "97% used ☃"))
+            .await
+            .unwrap();
+        assert_eq!(id, "ops-email:k1");
+        let got = server.received();
+        assert!(got.tls(), "{method}: the session is encrypted");
+        assert_eq!(got.mail_from(), "alerts@example.com", "{method}");
+        assert_eq!(got.rcpt_tos(), ["ops@example.com"], "{method}");
+        let header = |name: &str| got.header(name).unwrap_or_default();
+        assert_eq!(header("From"), "alerts@example.com", "{method}");
+        assert_eq!(header("To"), "ops@example.com", "{method}");
+        assert_eq!(header("Subject"), "Disk full on web-1", "{method}");
+        assert_eq!(header("Content-Type"), "text/plain; charset=\"utf-8\"");
+        assert_eq!(got.body_text().trim_end(), "97% used ☃", "{method}");
+    }
+}
+
+#[tokio::test]
+async fn an_email_channel_refuses_a_server_it_cannot_trust_or_that_offers_no_tls() {
+    let certs = Certs::generate();
+    let (cert, key) = (Certs::s(&certs.server_cert), Certs::s(&certs.server_key));
+    let cases: [(&str, Vec<&str>, Option<&Path>, &str); 5] = [
+        (
+            "ssl",
+            vec!["--smtps", cert, key],
+            None,
+            "invalid peer certificate",
+        ),
+        (
+            "ssl",
+            vec!["--smtps", cert, key],
+            Some(&certs.other_ca),
+            "invalid peer certificate",
+        ),
+        (
+            "start_tls",
+            vec!["--starttls", cert, key],
+            None,
+            "invalid peer certificate",
+        ),
+        (
+            "start_tls",
+            vec!["--starttls", cert, key],
+            Some(&certs.other_ca),
+            "invalid peer certificate",
+        ),
+        ("start_tls", vec![], Some(&certs.ca), "STARTTLS"),
+    ];
+    for (method, server_args, ca_certs, expected) in cases {
+        let Some(server) = server::SmtpServer::start(&server_args) else {
+            return;
+        };
+        let channels = email_channels(server.port, method, ca_certs);
+        let outcome = channels
+            .get("ops-email")
+            .unwrap()
+            .send(&message(None, "secret text"))
+            .await;
+        let case = format!("{method} {server_args:?} {ca_certs:?}");
+        match outcome {
+            Err(alert_core::Error::Notify {
+                alerter,
+                message,
+                retryable,
+                ..
+            }) => {
+                assert_eq!(alerter, "ops-email", "{case}");
+                assert!(
+                    !retryable,
+                    "{case}: the same server fails the same way: {message}"
+                );
+                assert!(message.contains(expected), "{case}: {message}");
+                assert!(message.contains("127.0.0.1"), "{case}: {message}");
+            }
+            other => panic!("{case}: expected a notify error, got {other:?}"),
+        }
+        assert!(
+            server.nothing_received_within(Duration::from_millis(200)),
+            "{case}: nothing is sent"
+        );
+    }
+}
+
+#[test]
+fn an_smtp_account_names_a_ca_certs_file_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "no certificate here").unwrap();
+    for path in [dir.path().join("missing.pem"), not_pem] {
+        let error = Channels::from_config(&json!({
+            "mail": {"name": "m", "config_type": "smtp_account", "smtp_account": {
+                "host": "127.0.0.1", "port": 25, "method": "ssl", "from_address": "a@b.c",
+                "ca_certs": Certs::s(&path)}},
+            "e": {"name": "e", "config_type": "email", "email": {
+                "email_account_id": "mail", "recipient_list": [{"recipient": "a@b.c"}]}},
+        }))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("destinations.mail.smtp_account.ca_certs"),
+            "{error}"
+        );
+        assert!(error.contains(Certs::s(&path)), "{error}");
     }
 }
 

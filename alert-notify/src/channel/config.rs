@@ -2,6 +2,7 @@
 //! config_type, is_enabled, <config_type>: {...}}`; strict, errors name the field.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -63,6 +64,10 @@ pub(super) struct SmtpAccountConfig {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// Ours: a PEM bundle trusted beside the system's roots for `ssl` and `start_tls`
+    /// (OpenSearch trusts the JVM's trust store).
+    #[serde(default)]
+    pub ca_certs: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

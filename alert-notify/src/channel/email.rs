@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::AsyncTransport;
 
-use super::config::{ChannelConfig, EmailConfig, Kind, SmtpAccountConfig};
+use super::config::{ChannelConfig, EmailConfig, Kind};
+use super::smtp::{SmtpAccount, retryable};
 use super::{Channel, ChannelMessage, invalid, muted};
 use crate::Result;
 
@@ -21,7 +21,7 @@ const DEFAULT_SUBJECT: &str = "Alerting-Notification Action";
 #[derive(Debug)]
 pub(super) struct EmailChannel {
     id: String,
-    account: SmtpAccountConfig,
+    account: SmtpAccount,
     recipients: Vec<String>,
     enabled: bool,
 }
@@ -35,7 +35,9 @@ impl EmailChannel {
     ) -> Result<Self> {
         let field = |f: &str| format!("destinations.{id}.email.{f}");
         let account = match all.get(&config.email_account_id).map(|c| &c.kind) {
-            Some(Kind::SmtpAccount(account)) => account.clone(),
+            Some(Kind::SmtpAccount(account)) => {
+                SmtpAccount::new(&config.email_account_id, account)?
+            }
             _ => {
                 return Err(invalid(
                     &field("email_account_id"),
@@ -46,15 +48,6 @@ impl EmailChannel {
                 ));
             }
         };
-        if !matches!(account.method.as_str(), "none" | "ssl" | "start_tls") {
-            return Err(invalid(
-                &format!(
-                    "destinations.{}.smtp_account.method",
-                    config.email_account_id
-                ),
-                format!("'{}' is not one of none, ssl, start_tls", account.method),
-            ));
-        }
         let mut recipients: Vec<String> = config
             .recipient_list
             .iter()
@@ -84,25 +77,6 @@ impl EmailChannel {
         })
     }
 
-    fn transport(&self) -> alert_core::Result<AsyncSmtpTransport<Tokio1Executor>> {
-        let host = self.account.host.as_str();
-        let builder = match self.account.method.as_str() {
-            "ssl" => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
-            "start_tls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
-            _ => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                host,
-            )),
-        }
-        .map_err(|e| self.failure(format!("SMTP {host}: {e}"), false))?;
-        let mut builder = builder
-            .port(self.account.port)
-            .timeout(Some(std::time::Duration::from_secs(50)));
-        if let (Some(user), Some(password)) = (&self.account.username, &self.account.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
-        Ok(builder.build())
-    }
-
     fn failure(&self, message: String, retryable: bool) -> alert_core::Error {
         alert_core::Error::Notify {
             alerter: self.id.clone(),
@@ -127,31 +101,25 @@ impl Channel for EmailChannel {
         if !self.enabled {
             return Err(muted(&self.id));
         }
-        let transport = self.transport()?;
+        let host = &self.account.config.host;
+        let transport = self
+            .account
+            .transport()
+            .map_err(|e| self.failure(format!("SMTP {host}: {e}"), false))?;
         let subject = message
             .subject
             .as_deref()
             .filter(|s| !s.is_empty())
             .unwrap_or(DEFAULT_SUBJECT);
         for recipient in &self.recipients {
-            let envelope = crate::email::smtp::envelope(
-                &self.account.from_address,
-                std::slice::from_ref(recipient),
-            )
-            .map_err(|e| self.failure(e.to_string(), false))?;
-            let email = plain_text_message(
-                &self.account.from_address,
-                recipient,
-                subject,
-                &message.message,
-            );
+            let from = &self.account.config.from_address;
+            let envelope = crate::email::smtp::envelope(from, std::slice::from_ref(recipient))
+                .map_err(|e| self.failure(e.to_string(), false))?;
+            let email = plain_text_message(from, recipient, subject, &message.message);
             transport
                 .send_raw(&envelope, email.as_bytes())
                 .await
-                .map_err(|e| {
-                    let retryable = !e.is_permanent();
-                    self.failure(format!("SMTP {}: {e}", self.account.host), retryable)
-                })?;
+                .map_err(|e| self.failure(format!("SMTP {host}: {e}"), retryable(&e)))?;
         }
         Ok(format!("{}:{}", self.id, message.idempotency_key))
     }

@@ -21,6 +21,7 @@
 mod config;
 mod email;
 mod http_channels;
+mod smtp;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

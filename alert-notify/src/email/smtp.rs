@@ -199,7 +199,7 @@ fn classify(error: &lettre::transport::smtp::Error, rule: &str, server: &str) ->
 /// Whether the connection failed on bad data rather than the network: rustls reports a
 /// certificate it does not trust (or a peer that does not speak TLS) as an `InvalidData` I/O
 /// error under lettre's connection error.
-fn is_handshake_failure(error: &lettre::transport::smtp::Error) -> bool {
+pub(crate) fn is_handshake_failure(error: &lettre::transport::smtp::Error) -> bool {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         if cause
