@@ -155,6 +155,8 @@ impl ChannelConfig {
     }
 }
 
+/// A channel body as `T`; an error names the full path to the field at fault, an unknown
+/// field included (`destinations.c.webhook.methd`).
 fn typed<T: for<'de> Deserialize<'de>>(field: &str, body: &Value) -> Result<T> {
     serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();
@@ -178,11 +180,27 @@ mod tests {
             (json!({"name": "x"}), "destinations.c.config_type"),
             (
                 json!({"config_type": "webhook", "webhook": {"url": "u"}, "colour": 1}),
-                "destinations.c.colour",
+                "'destinations.c.colour': unknown field",
             ),
             (
                 json!({"config_type": "webhook", "webhook": {"url": "u", "methd": "PUT"}}),
-                "destinations.c.webhook",
+                "'destinations.c.webhook.methd': unknown field `methd`, expected one of",
+            ),
+            (
+                json!({"config_type": "slack", "slack": {"url": "u", "channel": "#ops"}}),
+                "'destinations.c.slack.channel': unknown field",
+            ),
+            (
+                json!({"config_type": "email_group", "email_group": {"recipient_list": [{"recipient": "a@b", "name": "A"}]}}),
+                "'destinations.c.email_group.recipient_list[0].name': unknown field",
+            ),
+            (
+                json!({"config_type": "webhook", "webhook": {"url": 7}}),
+                "'destinations.c.webhook.url': invalid type",
+            ),
+            (
+                json!({"config_type": "webhook", "webhook": {}}),
+                "'destinations.c.webhook': missing field `url`",
             ),
             (json!({"config_type": "slack"}), "destinations.c.slack"),
             (
