@@ -5,26 +5,20 @@ mod common;
 
 use std::time::Duration;
 
-use alert_notify::notifier_for;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Recorded, Reply, check_failure_classification, check_hang_times_out, host_match, one_json_post,
+    permanent_failure, send_to_receiver,
 };
 use serde_json::json;
 
-/// Sends one notification of `yaml`'s rule (with the receiver's URL) and returns the outcome
-/// and what the receiver got.
+/// Sends one alert on `web-1` of `yaml`'s rule to a receiver; returns the outcome and what
+/// the receiver got.
 async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
-    let receiver = Receiver::start(replies);
-    let url = receiver.url("/api/webhooks/123/s3cret");
-    let r = rule(&format!(
-        "alert: discord\ndiscord_webhook_url: \"{url}\"\n{yaml}"
-    ));
-    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "web-1"})]);
-    let outcome = notifier_for("discord")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    (outcome, receiver.requests())
+    let options = |receiver: &common::Receiver| {
+        let url = receiver.url("/api/webhooks/123/s3cret");
+        format!("discord_webhook_url: \"{url}\"\n{yaml}")
+    };
+    send_to_receiver("discord", options, &[host_match()], replies).await
 }
 
 #[tokio::test]
@@ -35,13 +29,7 @@ async fn posts_the_title_and_one_embed_as_json() {
     )
     .await;
     outcome.unwrap();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("POST", "/api/webhooks/123/s3cret")
-    );
-    assert_eq!(request.header("content-type"), Some("application/json"));
+    let request = one_json_post(&requests, "/api/webhooks/123/s3cret");
     assert_eq!(
         request.json(),
         json!({
@@ -68,28 +56,15 @@ async fn failures_say_whether_the_outbox_should_retry() {
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_after_discord_timeout() {
-    let started = std::time::Instant::now();
-    let (outcome, _) = send(
-        "discord_timeout: 0.3\n",
-        vec![Reply::Hang(Duration::from_secs(5))],
-    )
+    let within = Duration::from_secs(3);
+    check_hang_times_out(Duration::from_secs(5), within, |replies| {
+        send("discord_timeout: 0.3\n", replies)
+    })
     .await;
-    assert!(started.elapsed() < Duration::from_secs(3));
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
 async fn a_missing_webhook_url_is_a_permanent_error_naming_it() {
-    let r = rule("alert: discord\n");
-    let a = alert(&[json!({"host": "web-1"})]);
-    let (_, message, retryable, _) = failure(
-        notifier_for("discord")
-            .unwrap()
-            .send(&notification(&r, &a))
-            .await,
-    );
-    assert!(!retryable);
+    let message = permanent_failure("alert: discord\n").await;
     assert_eq!(message, "missing required option 'discord_webhook_url'");
 }

@@ -6,34 +6,29 @@ mod common;
 
 use std::time::Duration;
 
-use alert_notify::notifier_for;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Receiver, Recorded, Reply, check_failure_classification, check_hang_times_out, one_json_post,
+    send_to_receiver,
 };
 use serde_json::json;
 
+/// Sends one alert with this match body of `yaml`'s rule to a receiver; returns the outcome
+/// and what the receiver got.
 async fn send(
     yaml: &str,
     body: serde_json::Value,
     replies: Vec<Reply>,
-) -> (alert_core::Result<()>, Vec<Recorded>, Receiver) {
-    let receiver = Receiver::start(replies);
-    let url = receiver.url("/workflows/abc?sig=s3cret");
-    let r = rule(&format!(
-        "alert: ms_power_automate\nms_power_automate_webhook_url: \"{url}\"\n{yaml}"
-    ));
-    let a = alert(&[body]);
-    let outcome = notifier_for("ms_power_automate")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    let requests = receiver.requests();
-    (outcome, requests, receiver)
+) -> (alert_core::Result<()>, Vec<Recorded>) {
+    let options = |receiver: &Receiver| {
+        let url = receiver.url("/workflows/abc?sig=s3cret");
+        format!("ms_power_automate_webhook_url: \"{url}\"\n{yaml}")
+    };
+    send_to_receiver("ms_power_automate", options, &[body], replies).await
 }
 
 #[tokio::test]
 async fn posts_the_adaptive_card() {
-    let (outcome, requests, _) = send(
+    let (outcome, requests) = send(
         "alert_subject: \"Login failures on {}\"\nalert_subject_args: [host]\n\
          ms_power_automate_kibana_discover_attach_url: true\n\
          ms_power_automate_teams_card_width_full: true\n",
@@ -42,13 +37,7 @@ async fn posts_the_adaptive_card() {
     )
     .await;
     outcome.unwrap();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("POST", "/workflows/abc?sig=s3cret")
-    );
-    assert_eq!(request.header("content-type"), Some("application/json"));
+    let request = one_json_post(&requests, "/workflows/abc?sig=s3cret");
     let text = "r\n\nhost: web-1\nkibana_discover_url: http://kibana/#/discover\n";
     assert_eq!(
         request.json(),
@@ -79,7 +68,7 @@ async fn posts_the_adaptive_card() {
 async fn urls_from_a_match_field_replace_the_configured_one() {
     let receiver = Receiver::start(vec![Reply::ok(), Reply::ok()]);
     let field = format!("{},{}", receiver.url("/one"), receiver.url("/two"));
-    let (outcome, configured, _) = send(
+    let (outcome, configured) = send(
         "ms_power_automate_webhook_url_from_field: team.hooks\n",
         json!({"team": {"hooks": field}}),
         vec![],
@@ -98,23 +87,20 @@ async fn failures_say_whether_the_outbox_should_retry() {
         "ms_power_automate",
         "error posting to Power Automate: ",
         Some("s3cret"),
-        |replies| async {
-            let (outcome, requests, _) = send("", json!({"host": "web-1"}), replies).await;
-            (outcome, requests)
-        },
+        |replies| send("", json!({"host": "web-1"}), replies),
     )
     .await;
 }
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_and_is_retried() {
-    let (outcome, _, _) = send(
-        "ms_power_automate_timeout: 0.3\n",
-        json!({"host": "web-1"}),
-        vec![Reply::Hang(Duration::from_secs(5))],
-    )
+    let within = Duration::from_secs(3);
+    check_hang_times_out(Duration::from_secs(5), within, |replies| {
+        send(
+            "ms_power_automate_timeout: 0.3\n",
+            json!({"host": "web-1"}),
+            replies,
+        )
+    })
     .await;
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }

@@ -9,9 +9,11 @@ use std::time::Duration;
 use alert_core::alert::StoredAlert;
 use alert_core::config::Rule;
 use alert_core::template::add_discover_urls;
-use alert_notify::{MsTeamsNotifier, notifier_for};
+use alert_notify::MsTeamsNotifier;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Receiver, Recorded, Reply, alert, check_failure_classification, check_hang_times_out,
+    host_match, notification, notify, notify_alert, one_json_post, permanent_failure, rule,
+    send_to_receiver,
 };
 use serde_json::{Value, json};
 
@@ -63,40 +65,23 @@ fn seed_alert(rule: &Rule) -> StoredAlert {
     a
 }
 
-/// Sends one notification of `yaml`'s rule (with the receiver's URL) and returns the outcome
-/// and what the receiver got.
+/// Sends one alert on `web-1` of `yaml`'s rule to a receiver; returns the outcome and what
+/// the receiver got.
 async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
-    let receiver = Receiver::start(replies);
-    let url = receiver.url("/webhook/abc?token=s3cret");
-    let r = rule(&format!(
-        "alert: ms_teams\nms_teams_webhook_url: \"{url}\"\n{yaml}"
-    ));
-    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "web-1"})]);
-    let outcome = notifier_for("ms_teams")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    (outcome, receiver.requests())
+    let options = |receiver: &Receiver| {
+        let url = receiver.url("/webhook/abc?token=s3cret");
+        format!("ms_teams_webhook_url: \"{url}\"\n{yaml}")
+    };
+    send_to_receiver("ms_teams", options, &[host_match()], replies).await
 }
 
 #[tokio::test]
 async fn the_seed_rule_posts_elastalert2s_card_with_the_discover_button() {
     let receiver = Receiver::start(vec![Reply::ok()]);
     let r = seed_rule(ARGS_TEXT, &receiver.url("/webhookb2/teams"));
-    let a = seed_alert(&r);
-    notifier_for("ms_teams")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await
-        .unwrap();
+    notify_alert(&r, &seed_alert(&r)).await.unwrap();
     let requests = receiver.requests();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("POST", "/webhookb2/teams")
-    );
-    assert_eq!(request.header("content-type"), Some("application/json"));
+    let request = one_json_post(&requests, "/webhookb2/teams");
     let expected: Value = serde_json::from_str(SEED_CARD).unwrap();
     assert_eq!(request.json(), expected);
     assert_eq!(
@@ -124,12 +109,7 @@ async fn each_webhook_url_gets_the_card() {
     let r = rule(&format!(
         "alert: ms_teams\nms_teams_webhook_url: [\"{a}\", \"{b}\"]\nms_teams_theme_color: \"#ff0000\"\n"
     ));
-    let alert = alert(&[json!({"host": "web-1"})]);
-    notifier_for("ms_teams")
-        .unwrap()
-        .send(&notification(&r, &alert))
-        .await
-        .unwrap();
+    notify(&r, &[json!({"host": "web-1"})]).await.unwrap();
     let requests = receiver.requests();
     let mut paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
     paths.sort_unstable();
@@ -160,29 +140,16 @@ async fn failures_say_whether_the_outbox_should_retry() {
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_and_is_retried() {
-    let started = std::time::Instant::now();
-    let (outcome, _) = send(
-        "ms_teams_timeout: 0.3\n",
-        vec![Reply::Hang(Duration::from_secs(5))],
-    )
+    let within = Duration::from_secs(3);
+    check_hang_times_out(Duration::from_secs(5), within, |replies| {
+        send("ms_teams_timeout: 0.3\n", replies)
+    })
     .await;
-    assert!(started.elapsed() < Duration::from_secs(3));
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
 async fn a_missing_webhook_url_is_a_permanent_error_naming_it() {
-    let r = rule("alert: ms_teams\n");
-    let a = alert(&[json!({"host": "web-1"})]);
-    let (_, message, retryable, _) = failure(
-        notifier_for("ms_teams")
-            .unwrap()
-            .send(&notification(&r, &a))
-            .await,
-    );
-    assert!(!retryable);
+    let message = permanent_failure("alert: ms_teams\n").await;
     assert_eq!(message, "missing required option 'ms_teams_webhook_url'");
 }
 
@@ -191,27 +158,20 @@ async fn the_proxy_is_used_for_https_urls_only() {
     let proxy = Receiver::start(vec![Reply::status(403)]);
     let target = Receiver::start(vec![Reply::ok()]);
     let proxy_option = format!("ms_teams_proxy: \"{}\"\n", proxy.url(""));
-    let a = alert(&[json!({"host": "web-1"})]);
+    let bodies = [json!({"host": "web-1"})];
     // A plain http URL goes straight to the receiver, as ElastAlert2's {'https': proxy} does.
     let direct = rule(&format!(
         "alert: ms_teams\nms_teams_webhook_url: \"{}\"\n{proxy_option}",
         target.url("/direct")
     ));
-    notifier_for("ms_teams")
-        .unwrap()
-        .send(&notification(&direct, &a))
-        .await
-        .unwrap();
+    notify(&direct, &bodies).await.unwrap();
     assert_eq!(target.requests().len(), 1);
     assert!(proxy.requests().is_empty());
     // An https URL is tunnelled through the proxy (which refuses here).
     let tunnelled = rule(&format!(
         "alert: ms_teams\nms_teams_webhook_url: \"https://teams.example:8443/hook\"\n{proxy_option}"
     ));
-    let outcome = notifier_for("ms_teams")
-        .unwrap()
-        .send(&notification(&tunnelled, &a))
-        .await;
+    let outcome = notify(&tunnelled, &bodies).await;
     assert!(outcome.is_err());
     let seen = proxy.requests();
     assert_eq!(seen.len(), 1);

@@ -4,28 +4,25 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use alert_notify::notifier_for;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Receiver, Recorded, Reply, check_failure_classification, check_hang_times_out, one_json_post,
+    permanent_failure, send_to_receiver,
 };
 use serde_json::json;
 
-/// Sends one notification of `yaml`'s rule to the receiver (the address formatted with the
-/// match's `team`); returns the outcome and what the receiver got.
+/// Sends one alert of `yaml`'s rule to the receiver (the address formatted with the match's
+/// `team`); returns the outcome and what the receiver got.
 async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
-    let receiver = Receiver::start(replies);
-    let r = rule(&format!(
-        "alert: opsgenie\nopsgenie_key: s3cret-key\nopsgenie_addr: \"{}\"\n{yaml}",
-        receiver.url("/v2/alerts/{team}")
-    ));
-    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "web-1", "team": "ops"})]);
-    let outcome = notifier_for("opsgenie")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    (outcome, receiver.requests())
+    let options = |receiver: &Receiver| {
+        format!(
+            "opsgenie_key: s3cret-key\nopsgenie_addr: \"{}\"\n{yaml}",
+            receiver.url("/v2/alerts/{team}")
+        )
+    };
+    let body = json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "web-1", "team": "ops"});
+    send_to_receiver("opsgenie", options, &[body], replies).await
 }
 
 #[tokio::test]
@@ -37,14 +34,8 @@ async fn creates_the_alert_with_the_genie_key() {
     )
     .await;
     outcome.unwrap();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("POST", "/v2/alerts/ops")
-    );
+    let request = one_json_post(&requests, "/v2/alerts/ops");
     assert_eq!(request.header("authorization"), Some("GenieKey s3cret-key"));
-    assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(
         request.json(),
         json!({
@@ -70,27 +61,15 @@ async fn failures_say_whether_the_outbox_should_retry() {
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_after_opsgenie_timeout() {
-    let started = Instant::now();
-    let (outcome, _) = send(
-        "opsgenie_timeout: 0.3\n",
-        vec![Reply::Hang(Duration::from_secs(5))],
-    )
+    let within = Duration::from_secs(3);
+    check_hang_times_out(Duration::from_secs(5), within, |replies| {
+        send("opsgenie_timeout: 0.3\n", replies)
+    })
     .await;
-    assert!(started.elapsed() < Duration::from_secs(3));
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
 async fn a_missing_key_is_a_permanent_error_naming_it() {
-    let r = rule("alert: opsgenie\n");
-    let a = alert(&[json!({"host": "web-1"})]);
-    let outcome = notifier_for("opsgenie")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(!retryable);
+    let message = permanent_failure("alert: opsgenie\n").await;
     assert_eq!(message, "missing required option 'opsgenie_key'");
 }

@@ -4,29 +4,26 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use alert_notify::notifier_for;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Receiver, Recorded, Reply, check_failure_classification, check_hang_times_out, one_json_post,
+    permanent_failure, send_to_receiver,
 };
 use serde_json::json;
 
-/// Sends one notification of `yaml`'s rule to a receiver; returns the outcome and what the
+/// Sends one alert on `wéb-1` of `yaml`'s rule to a receiver; returns the outcome and what the
 /// receiver got.
 async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
-    let receiver = Receiver::start(replies);
-    let r = rule(&format!(
-        "alert: pagerduty\npagerduty_service_key: s3cret-key\npagerduty_client_name: ponies\n\
-         pagerduty_events_url: \"{}\"\n{yaml}",
-        receiver.url("/v2/enqueue")
-    ));
-    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "wéb-1"})]);
-    let outcome = notifier_for("pagerduty")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    (outcome, receiver.requests())
+    let options = |receiver: &Receiver| {
+        format!(
+            "pagerduty_service_key: s3cret-key\npagerduty_client_name: ponies\n\
+             pagerduty_events_url: \"{}\"\n{yaml}",
+            receiver.url("/v2/enqueue")
+        )
+    };
+    let body = json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "wéb-1"});
+    send_to_receiver("pagerduty", options, &[body], replies).await
 }
 
 const INFO: &str = "r\n\n@timestamp: 2026-01-01T00:00:00Z\nhost: wéb-1\n";
@@ -39,18 +36,16 @@ async fn sends_a_v1_event_by_default() {
     )
     .await;
     outcome.unwrap();
-    assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].method, "POST");
-    assert_eq!(requests[0].header("content-type"), Some("application/json"));
+    let request = one_json_post(&requests, "/v2/enqueue");
     assert_eq!(
-        requests[0].json(),
+        request.json(),
         json!({
             "service_key": "s3cret-key", "description": "r", "event_type": "trigger",
             "incident_key": "disk wéb-1", "client": "ponies", "details": {"information": INFO},
         })
     );
     // ensure_ascii=False: UTF-8 on the wire, not \u escapes.
-    assert!(requests[0].body.contains("wéb-1"), "{}", requests[0].body);
+    assert!(request.body.contains("wéb-1"), "{}", request.body);
 }
 
 #[tokio::test]
@@ -91,27 +86,15 @@ async fn failures_say_whether_the_outbox_should_retry() {
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_after_pagerduty_timeout() {
-    let started = Instant::now();
-    let (outcome, _) = send(
-        "pagerduty_timeout: 0.3\n",
-        vec![Reply::Hang(Duration::from_secs(5))],
-    )
+    let within = Duration::from_secs(3);
+    check_hang_times_out(Duration::from_secs(5), within, |replies| {
+        send("pagerduty_timeout: 0.3\n", replies)
+    })
     .await;
-    assert!(started.elapsed() < Duration::from_secs(3));
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
 async fn a_missing_client_name_is_a_permanent_error_naming_it() {
-    let r = rule("alert: pagerduty\npagerduty_service_key: k\n");
-    let a = alert(&[json!({"host": "web-1"})]);
-    let outcome = notifier_for("pagerduty")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(!retryable);
+    let message = permanent_failure("alert: pagerduty\npagerduty_service_key: k\n").await;
     assert_eq!(message, "missing required option 'pagerduty_client_name'");
 }

@@ -4,34 +4,23 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use alert_notify::notifier_for;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Recorded, Reply, check_failure_classification, check_hang_times_out, failure,
+    permanent_failure, send_to_paths,
 };
 use serde_json::{Value, json};
 
-/// Sends one notification of `yaml`'s rule (posting to `urls` paths of one receiver) with
-/// these match bodies; returns the outcome and what the receiver got.
+/// Sends one alert of `yaml`'s rule (posting to `paths` of one receiver) with these match
+/// bodies; returns the outcome and what the receiver got.
 async fn send(
     yaml: &str,
     paths: &[&str],
     bodies: &[Value],
     replies: Vec<Reply>,
 ) -> (alert_core::Result<()>, Vec<Recorded>) {
-    let receiver = Receiver::start(replies);
-    let urls: Vec<String> = paths.iter().map(|p| receiver.url(p)).collect();
-    let r = rule(&format!(
-        "alert: post\nhttp_post_url: {}\n{yaml}",
-        serde_json::to_string(&urls).unwrap()
-    ));
-    let a = alert(bodies);
-    let outcome = notifier_for("post")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    (outcome, receiver.requests())
+    send_to_paths(("post", "http_post_url"), yaml, paths, bodies, replies).await
 }
 
 #[tokio::test]
@@ -81,20 +70,12 @@ async fn all_values_are_posted_when_no_payload_is_mapped() {
 
 #[tokio::test]
 async fn failures_say_whether_the_outbox_should_retry() {
+    let bodies = [json!({"host": "web-1"})];
     check_failure_classification(
         "post",
         "error posting HTTP Post alert: HTTP ",
         Some("s3cret"),
-        |replies| async {
-            let body = json!({"host": "web-1"});
-            send(
-                "",
-                &["/hook?token=s3cret"],
-                std::slice::from_ref(&body),
-                replies,
-            )
-            .await
-        },
+        |replies| send("", &["/hook?token=s3cret"], &bodies, replies),
     )
     .await;
 }
@@ -114,29 +95,16 @@ async fn the_first_failing_url_stops_the_notification() {
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_after_http_post_timeout() {
-    let started = Instant::now();
-    let (outcome, _) = send(
-        "http_post_timeout: 1\n",
-        &["/"],
-        &[json!({"n": 1})],
-        vec![Reply::Hang(Duration::from_secs(6))],
-    )
+    let bodies = [json!({"n": 1})];
+    let within = Duration::from_secs(4);
+    check_hang_times_out(Duration::from_secs(6), within, |replies| {
+        send("http_post_timeout: 1\n", &["/"], &bodies, replies)
+    })
     .await;
-    assert!(started.elapsed() < Duration::from_secs(4));
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
 async fn a_missing_url_is_a_permanent_error_naming_it() {
-    let r = rule("alert: post\n");
-    let a = alert(&[json!({"host": "web-1"})]);
-    let outcome = notifier_for("post")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(!retryable);
+    let message = permanent_failure("alert: post\n").await;
     assert_eq!(message, "missing required option 'http_post_url'");
 }

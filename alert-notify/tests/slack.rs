@@ -7,9 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use alert_notify::notifier_for;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Receiver, Recorded, Reply, check_failure_classification, check_hang_times_out, host_match,
+    notify, one_json_post, permanent_failure, rule, send_to_receiver,
 };
 use serde_json::{Value, json};
 
@@ -50,33 +50,21 @@ fn combined_match() -> Value {
     })
 }
 
-/// Sends one notification of `yaml`'s rule (with the receiver's URL) and returns the outcome
-/// and what the receiver got.
+/// Sends one alert on `web-1` of `yaml`'s rule to a receiver; returns the outcome and what
+/// the receiver got.
 async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
-    let receiver = Receiver::start(replies);
-    let url = receiver.url("/services/T000/B000/s3cret");
-    let r = rule(&format!(
-        "alert: slack\nslack_webhook_url: \"{url}\"\n{yaml}"
-    ));
-    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "web-1"})]);
-    let outcome = notifier_for("slack")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    (outcome, receiver.requests())
+    let options = |receiver: &Receiver| {
+        let url = receiver.url("/services/T000/B000/s3cret");
+        format!("slack_webhook_url: \"{url}\"\n{yaml}")
+    };
+    send_to_receiver("slack", options, &[host_match()], replies).await
 }
 
 #[tokio::test]
 async fn posts_the_default_message_as_json() {
     let (outcome, requests) = send("", vec![Reply::ok()]).await;
     outcome.unwrap();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("POST", "/services/T000/B000/s3cret")
-    );
-    assert_eq!(request.header("content-type"), Some("application/json"));
+    let request = one_json_post(&requests, "/services/T000/B000/s3cret");
     assert_eq!(
         request.json(),
         json!({
@@ -99,10 +87,7 @@ async fn every_url_gets_every_channel_the_message_elastalert2_sends() {
         "alert: slack\n{COMBINED}slack_webhook_url: [\"{a}\", \"{b}\"]\n"
     ));
     r.name = "Combined".into();
-    let stored = alert(&[combined_match(), combined_match()]);
-    notifier_for("slack")
-        .unwrap()
-        .send(&notification(&r, &stored))
+    notify(&r, &[combined_match(), combined_match()])
         .await
         .unwrap();
     let requests = receiver.requests();
@@ -149,16 +134,14 @@ async fn the_first_failed_channel_stops_the_notification() {
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_after_slack_timeout() {
-    let started = std::time::Instant::now();
-    let (outcome, _) = send(
-        "slack_timeout: 1  # ElastAlert2's schema takes whole seconds\n",
-        vec![Reply::Hang(Duration::from_secs(10))],
-    )
+    let within = Duration::from_secs(5);
+    check_hang_times_out(Duration::from_secs(10), within, |replies| {
+        send(
+            "slack_timeout: 1  # ElastAlert2's schema takes whole seconds\n",
+            replies,
+        )
+    })
     .await;
-    assert!(started.elapsed() < Duration::from_secs(5));
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
@@ -182,22 +165,8 @@ async fn options_it_cannot_honour_are_permanent_errors_naming_them() {
         ),
     ];
     for (yaml, expected) in cases {
-        let r = rule(yaml);
-        let a = alert(&[json!({"host": "web-1"})]);
-        match notifier_for("slack")
-            .unwrap()
-            .send(&notification(&r, &a))
-            .await
-            .unwrap_err()
-        {
-            alert_core::Error::Notify {
-                retryable, message, ..
-            } => {
-                assert!(!retryable, "{message}");
-                assert!(message.contains(expected), "{message}");
-            }
-            other => panic!("{other}"),
-        }
+        let message = permanent_failure(yaml).await;
+        assert!(message.contains(expected), "{message}");
     }
 }
 
@@ -209,12 +178,8 @@ async fn the_summary_table_is_75_columns_wide_in_a_code_block() {
         "alert: slack\nslack_webhook_url: \"{url}\"\nsummary_table_fields: [host]\n"
     ));
     let long_host = "web-".repeat(50);
-    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": long_host})]);
-    notifier_for("slack")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await
-        .unwrap();
+    let body = json!({"@timestamp": "2026-01-01T00:00:00Z", "host": long_host});
+    notify(&r, &[body]).await.unwrap();
     let requests = receiver.requests();
     let text = requests[0].json()["attachments"][0]["text"]
         .as_str()

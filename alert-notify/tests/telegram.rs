@@ -7,42 +7,32 @@ mod common;
 
 use std::time::Duration;
 
-use alert_notify::notifier_for;
 use common::{
-    Receiver, Recorded, Reply, alert, check_failure_classification, failure, notification, rule,
+    Receiver, Recorded, Reply, check_failure_classification, check_hang_times_out, host_match,
+    notify, one_json_post, permanent_failure, rule, send_to_receiver,
 };
 use serde_json::json;
 
 const TOKEN: &str = "123456:s3cret";
 
-/// Sends one notification of `yaml`'s rule (to the receiver as the Bot API server) and returns
-/// the outcome and what the receiver got.
+/// Sends one alert on `web-1` of `yaml`'s rule (to the receiver as the Bot API server) and
+/// returns the outcome and what the receiver got.
 async fn send(yaml: &str, replies: Vec<Reply>) -> (alert_core::Result<()>, Vec<Recorded>) {
-    let receiver = Receiver::start(replies);
-    let api = receiver.url("");
-    let r = rule(&format!(
-        "alert: telegram\ntelegram_bot_token: '{TOKEN}'\ntelegram_room_id: '-100200'\n\
-         telegram_api_url: '{api}'\n{yaml}"
-    ));
-    let a = alert(&[json!({"@timestamp": "2026-01-01T00:00:00Z", "host": "web-1"})]);
-    let outcome = notifier_for("telegram")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
-    (outcome, receiver.requests())
+    let options = |receiver: &Receiver| {
+        format!(
+            "telegram_bot_token: '{TOKEN}'\ntelegram_room_id: '-100200'\n\
+             telegram_api_url: '{}'\n{yaml}",
+            receiver.url("")
+        )
+    };
+    send_to_receiver("telegram", options, &[host_match()], replies).await
 }
 
 #[tokio::test]
 async fn posts_send_message_as_the_bot() {
     let (outcome, requests) = send("telegram_thread_id: 5\n", vec![Reply::ok()]).await;
     outcome.unwrap();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
-    assert_eq!(
-        (request.method.as_str(), request.path.as_str()),
-        ("POST", "/bot123456:s3cret/sendMessage")
-    );
-    assert_eq!(request.header("content-type"), Some("application/json"));
+    let request = one_json_post(&requests, "/bot123456:s3cret/sendMessage");
     assert_eq!(
         request.json(),
         json!({
@@ -65,11 +55,7 @@ async fn the_proxy_login_authenticates_the_tunnel_to_the_bot_api() {
          telegram_proxy: '{}'\ntelegram_proxy_login: admin\ntelegram_proxy_pass: password\n",
         proxy.url("")
     ));
-    let a = alert(&[json!({"host": "web-1"})]);
-    let outcome = notifier_for("telegram")
-        .unwrap()
-        .send(&notification(&r, &a))
-        .await;
+    let outcome = notify(&r, &[json!({"host": "web-1"})]).await;
     let message = outcome.unwrap_err().to_string();
     assert!(!message.contains("s3cret"), "{message}");
     let requests = proxy.requests();
@@ -98,16 +84,11 @@ async fn failures_say_whether_the_outbox_should_retry() {
 
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out_after_telegram_timeout() {
-    let started = std::time::Instant::now();
-    let (outcome, _) = send(
-        "telegram_timeout: 0.3\n",
-        vec![Reply::Hang(Duration::from_secs(5))],
-    )
+    let within = Duration::from_secs(3);
+    check_hang_times_out(Duration::from_secs(5), within, |replies| {
+        send("telegram_timeout: 0.3\n", replies)
+    })
     .await;
-    assert!(started.elapsed() < Duration::from_secs(3));
-    let (_, message, retryable, _) = failure(outcome);
-    assert!(retryable);
-    assert!(message.contains("timed out"), "{message}");
 }
 
 #[tokio::test]
@@ -123,21 +104,7 @@ async fn missing_required_options_are_permanent_errors_naming_them() {
         ),
     ];
     for (yaml, option) in cases {
-        let r = rule(yaml);
-        let a = alert(&[json!({"host": "web-1"})]);
-        match notifier_for("telegram")
-            .unwrap()
-            .send(&notification(&r, &a))
-            .await
-            .unwrap_err()
-        {
-            alert_core::Error::Notify {
-                retryable, message, ..
-            } => {
-                assert!(!retryable);
-                assert_eq!(message, format!("missing required option '{option}'"));
-            }
-            other => panic!("{other}"),
-        }
+        let message = permanent_failure(yaml).await;
+        assert_eq!(message, format!("missing required option '{option}'"));
     }
 }

@@ -1,9 +1,15 @@
-//! Rules, alerts and notifications for the notifier tests.
+//! Rules, alerts and notifications for the notifier tests, one way to send them (`send`), and
+//! the checks every HTTP notifier shares.
 #![allow(clippy::unwrap_used, dead_code, unreachable_pub, unused_imports)] // fixtures; each test uses a part
 
 mod receiver;
+mod send;
 
 pub use receiver::{Receiver, Recorded, Reply};
+pub use send::{
+    check_hang_times_out, host_match, notify, notify_alert, one_json_post, permanent_failure,
+    send_to_paths, send_to_receiver,
+};
 
 use alert_core::alert::{AlertState, Match, StoredAlert};
 use alert_core::config::Rule;
