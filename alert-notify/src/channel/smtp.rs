@@ -1,6 +1,9 @@
 //! The connection of an `smtp_account`: plain (`none`), TLS from the first byte (`ssl`) or
-//! STARTTLS, required (`start_tls`), checking the server's certificate against the system's
-//! roots and the account's `ca_certs`; and what a failure means for a retry.
+//! STARTTLS (`start_tls`), checking the server's certificate against the system's roots and
+//! the account's `ca_certs`; and what a failure means for a retry.
+//!
+//! `start_tls` is required: OpenSearch only enables STARTTLS and sends in plain text to a
+//! server that does not offer it; here that server gets nothing and the send fails for good.
 
 use std::path::Path;
 use std::time::Duration;
