@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use alert_core::secret::Secret;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -26,10 +27,10 @@ pub(super) enum Kind {
     /// `slack`, `mattermost`, `chime`.
     Chat {
         config_type: String,
-        url: String,
+        url: Secret,
     },
     Teams {
-        url: String,
+        url: Secret,
     },
     SmtpAccount(SmtpAccountConfig),
     EmailGroup(EmailGroupConfig),
@@ -39,7 +40,7 @@ pub(super) enum Kind {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WebhookConfig {
-    pub url: String,
+    pub url: Secret,
     #[serde(default)]
     pub header_params: BTreeMap<String, String>,
     #[serde(default)]
@@ -49,7 +50,7 @@ pub(super) struct WebhookConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UrlConfig {
-    url: String,
+    url: Secret,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -63,7 +64,7 @@ pub(super) struct SmtpAccountConfig {
     #[serde(default)]
     pub username: Option<String>,
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Ours: a PEM bundle trusted beside the system's roots for `ssl` and `start_tls`
     /// (OpenSearch trusts the JVM's trust store).
     #[serde(default)]
@@ -173,6 +174,25 @@ fn typed<T: for<'de> Deserialize<'de>>(field: &str, body: &Value) -> Result<T> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn passwords_and_webhook_urls_never_show_in_debug_output() {
+        let cases = [
+            json!({"name": "m", "config_type": "smtp_account", "smtp_account": {
+                "host": "h", "port": 25, "method": "none", "from_address": "a@b",
+                "username": "u", "password": "hunter2"}}),
+            json!({"name": "w", "config_type": "webhook", "webhook": {"url": "https://h/hunter2"}}),
+            json!({"name": "s", "config_type": "slack", "slack": {"url": "https://h/hunter2"}}),
+            json!({"name": "t", "config_type": "microsoft_teams",
+                   "microsoft_teams": {"url": "https://h/hunter2"}}),
+        ];
+        for body in cases {
+            let config = ChannelConfig::parse("c", &body).unwrap();
+            let debug = format!("{config:?}");
+            assert!(!debug.contains("hunter2"), "{debug}");
+            assert!(debug.contains("***"), "{debug}");
+        }
+    }
 
     #[test]
     fn errors_name_the_field_at_fault() {

@@ -66,7 +66,7 @@ impl Webhook {
         }
         Ok(Webhook {
             id: id.to_string(),
-            url: Secret::new(&config.url),
+            url: config.url.clone(),
             method,
             headers,
             enabled,
@@ -124,11 +124,11 @@ pub(super) struct Chat {
 }
 
 impl Chat {
-    pub(super) fn new(id: &str, config_type: &str, url: &str, enabled: bool) -> Result<Self> {
+    pub(super) fn new(id: &str, config_type: &str, url: &Secret, enabled: bool) -> Result<Self> {
         Ok(Chat {
             id: id.to_string(),
             config_type: config_type.to_string(),
-            url: Secret::new(url),
+            url: url.clone(),
             enabled,
             client: client()?,
         })
@@ -182,10 +182,10 @@ pub(super) struct Teams {
 }
 
 impl Teams {
-    pub(super) fn new(id: &str, url: &str, enabled: bool) -> Result<Self> {
+    pub(super) fn new(id: &str, url: &Secret, enabled: bool) -> Result<Self> {
         Ok(Teams {
             id: id.to_string(),
-            url: Secret::new(url),
+            url: url.clone(),
             enabled,
             client: client()?,
         })

@@ -62,7 +62,10 @@ impl SmtpAccount {
                 .timeout(Some(TIMEOUT))
                 .tls(self.tls()?);
         if let (Some(user), Some(password)) = (&account.username, &account.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                password.expose().to_string(),
+            ));
         }
         Ok(builder.build())
     }
