@@ -220,6 +220,25 @@ pub struct Notification<'a> {
     pub attempt: u32,
 }
 
+impl<'a> Notification<'a> {
+    /// The first attempt to send `alert` through `alerter` (what `alert test-rule --alert`
+    /// and previews build; the delivery worker sets `attempt` from the outbox row).
+    pub fn first_attempt(
+        rule: &'a Rule,
+        alerter: &'a AlerterRef,
+        alert: &'a StoredAlert,
+        idempotency_key: &'a str,
+    ) -> Self {
+        Notification {
+            rule,
+            alerter,
+            alert,
+            idempotency_key,
+            attempt: 0,
+        }
+    }
+}
+
 /// What a notifier would send for a notification, as `alert test-rule` shows it: built by
 /// the same code as the request its `send` makes, so the two cannot drift.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,13 +305,7 @@ mod tests {
             alert_time: Timestamp::from_micros(0),
             matches: Vec::new(),
         };
-        let notification = Notification {
-            rule: &rule,
-            alerter: &rule.alerters[0],
-            alert: &alert,
-            idempotency_key: "1-x",
-            attempt: 0,
-        };
+        let notification = Notification::first_attempt(&rule, &rule.alerters[0], &alert, "1-x");
         let err = SendOnly.preview(&notification).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -29,11 +29,10 @@ pub(crate) fn preview_of(
     matches: &[Match],
 ) -> alert_core::Result<Preview> {
     let alert = alert_of(rule, matches);
-    notifier.preview(&Notification {
+    notifier.preview(&Notification::first_attempt(
         rule,
-        alerter: &rule.alerters[0],
-        alert: &alert,
-        idempotency_key: "1-test",
-        attempt: 0,
-    })
+        &rule.alerters[0],
+        &alert,
+        "1-test",
+    ))
 }

@@ -26,13 +26,7 @@ pub(super) fn print_previews(rule: &Rule, matches: &[Match], now: Timestamp) -> 
                 alerter.name
             )?;
             let key = format!("test-rule-{i}-{}", alerter.name);
-            let notification = Notification {
-                rule,
-                alerter,
-                alert: &alert,
-                idempotency_key: &key,
-                attempt: 0,
-            };
+            let notification = Notification::first_attempt(rule, alerter, &alert, &key);
             let preview = alert_notify::notifier_for(&alerter.name)
                 .map_err(|e| e.to_string())
                 .and_then(|n| n.preview(&notification).map_err(|e| e.to_string()));

@@ -61,13 +61,7 @@ pub async fn send_matches(
             let outcome = match notifier_for(&alerter.name) {
                 Err(e) => Err(e.to_string()),
                 Ok(notifier) => {
-                    let notification = Notification {
-                        rule,
-                        alerter,
-                        alert: &alert,
-                        idempotency_key: &key,
-                        attempt: 0,
-                    };
+                    let notification = Notification::first_attempt(rule, alerter, &alert, &key);
                     notifier
                         .send(&notification)
                         .await

@@ -127,13 +127,7 @@ mod tests {
             let preview = preview_of(&AlertmanagerNotifier, &r, std::slice::from_ref(&m)).unwrap();
             let config = AlertmanagerConfig::from_options(&AlerterOptions::of_rule(&r)).unwrap();
             let alert = alert_of(&r, std::slice::from_ref(&m));
-            let notification = Notification {
-                rule: &r,
-                alerter: &r.alerters[0],
-                alert: &alert,
-                idempotency_key: "k",
-                attempt: 0,
-            };
+            let notification = Notification::first_attempt(&r, &r.alerters[0], &alert, "k");
             let sent = build(&notification, &config, now()).unwrap();
             let annotations = &sent["annotations"];
             assert_eq!(

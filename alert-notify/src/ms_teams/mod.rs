@@ -149,13 +149,12 @@ mod tests {
             let r = rule(&format!("{RULE}{yaml}"));
             let preview = preview_of(&MsTeamsNotifier, &r, std::slice::from_ref(&m)).unwrap();
             let alert = crate::test_support::alert_of(&r, std::slice::from_ref(&m));
-            let card = MsTeamsNotifier::card(&Notification {
-                rule: &r,
-                alerter: &r.alerters[0],
-                alert: &alert,
-                idempotency_key: "k",
-                attempt: 0,
-            })
+            let card = MsTeamsNotifier::card(&Notification::first_attempt(
+                &r,
+                &r.alerters[0],
+                &alert,
+                "k",
+            ))
             .unwrap();
             assert_eq!(preview.subject.as_deref(), card["title"].as_str(), "{yaml}");
             assert_eq!(

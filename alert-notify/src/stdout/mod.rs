@@ -118,13 +118,12 @@ mod tests {
         assert_eq!(preview.subject.as_deref(), Some("Disk"));
         assert_eq!(preview.body, "r\n\nmsg: hi\n");
         let alert = alert_of(&r, std::slice::from_ref(&m));
-        let written = StdoutNotifier::text(&Notification {
-            rule: &r,
-            alerter: &r.alerters[0],
-            alert: &alert,
-            idempotency_key: "k",
-            attempt: 0,
-        })
+        let written = StdoutNotifier::text(&Notification::first_attempt(
+            &r,
+            &r.alerters[0],
+            &alert,
+            "k",
+        ))
         .unwrap();
         assert_eq!(written, "subject: Disk\nr\n\nmsg: hi\n");
     }

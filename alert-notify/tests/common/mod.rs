@@ -41,13 +41,7 @@ pub fn alert(bodies: &[Value]) -> StoredAlert {
 
 /// The first attempt at notifying `alert` through the rule's first alerter.
 pub fn notification<'a>(rule: &'a Rule, alert: &'a StoredAlert) -> Notification<'a> {
-    Notification {
-        rule,
-        alerter: &rule.alerters[0],
-        alert,
-        idempotency_key: "7:command",
-        attempt: 0,
-    }
+    Notification::first_attempt(rule, &rule.alerters[0], alert, "7:command")
 }
 
 /// What the outbox sees of a failed send: (alerter, message, retryable, `Retry-After` seconds).
