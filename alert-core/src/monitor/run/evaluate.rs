@@ -175,3 +175,7 @@ fn bucket_level(
         plan,
     }
 }
+
+#[cfg(test)]
+#[path = "evaluate_tests.rs"]
+mod tests;

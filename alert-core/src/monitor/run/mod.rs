@@ -22,6 +22,8 @@ mod plan;
 mod query_range;
 mod render;
 mod response;
+#[cfg(test)]
+mod test_support;
 
 use serde_json::Value;
 
