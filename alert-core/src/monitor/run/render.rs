@@ -168,3 +168,7 @@ fn render_script(script: &Script, ctx: &Value) -> Result<String, String> {
     context.insert("ctx".into(), ctx.clone());
     Ok(template.render(&Value::Object(context)))
 }
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;
