@@ -104,7 +104,7 @@ fn trigger_result(
         let entry = json!({
             "id": r.action_id,
             "name": r.action_name,
-            "output": {"subject": r.subject, "message": r.message.as_ref().ok(), "messageId": message_id},
+            "output": action_output(r, result, message_id.as_deref()),
             "throttled": result.throttled,
             "executionTime": result.execution_time.map(Timestamp::as_millis),
             "error": result.error,
@@ -151,6 +151,25 @@ fn trigger_result(
     result
 }
 
+/// An action's `output` as OpenSearch's `runAction` fills it: empty when the action was
+/// throttled or failed; else `subject` (`""` without a subject template) and `message`, and
+/// `messageId` once a channel took it (a dry run has none).
+fn action_output(r: &RenderedAction, result: &ActionRunResult, message_id: Option<&str>) -> Value {
+    let mut output = Map::new();
+    let Ok(message) = &r.message else {
+        return Value::Object(output);
+    };
+    if result.throttled || result.error.is_some() {
+        return Value::Object(output);
+    }
+    output.insert("subject".into(), json!(r.subject.as_deref().unwrap_or("")));
+    output.insert("message".into(), json!(message));
+    if let Some(id) = message_id {
+        output.insert("messageId".into(), json!(id));
+    }
+    Value::Object(output)
+}
+
 /// Bucket alerts are keyed by their bucket hash, document alerts by their id.
 fn scope_key(trigger: &TriggerOutcome, kind: TriggerKind, change: usize) -> String {
     let alert = &trigger.changes[change].alert;
@@ -161,3 +180,7 @@ fn scope_key(trigger: &TriggerOutcome, kind: TriggerKind, change: usize) -> Stri
             .map_or_else(|| format!("new-{change}"), |id| id.to_string()),
     }
 }
+
+#[cfg(test)]
+#[path = "response_tests.rs"]
+mod tests;
