@@ -150,3 +150,7 @@ pub(super) fn base_ctx(
     ctx.insert("query_range".into(), range.unwrap_or(Value::Null));
     ctx
 }
+
+#[cfg(test)]
+#[path = "context_tests.rs"]
+mod tests;
