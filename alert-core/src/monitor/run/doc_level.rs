@@ -147,3 +147,7 @@ fn plan(
     }
     plan
 }
+
+#[cfg(test)]
+#[path = "doc_level_tests.rs"]
+mod tests;
