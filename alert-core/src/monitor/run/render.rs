@@ -136,12 +136,19 @@ pub fn action_ctx(
     Value::Object(ctx)
 }
 
-/// The subject and message of an action for `ctx`.
+/// The subject and message of an action for `ctx`. As in OpenSearch's `runAction`, a subject
+/// template that fails fails the action (nothing is sent), and an empty message is an error;
+/// ours: a message of only whitespace is one too, since no channel shows it.
 fn render(action: &ActionConfig, ctx: &Value) -> (Option<String>, Result<String, String>) {
-    let subject = action
+    let subject = match action
         .subject_template
         .as_ref()
-        .map(|s| render_script(s, ctx).unwrap_or_else(|e| e));
+        .map(|s| render_script(s, ctx))
+    {
+        Some(Err(e)) => return (None, Err(format!("subject_template: {e}"))),
+        Some(Ok(subject)) => Some(subject),
+        None => None,
+    };
     let message = render_script(&action.message_template, ctx).and_then(|m| {
         if m.trim().is_empty() {
             Err(format!(

@@ -92,6 +92,31 @@ fn the_subject_renders_with_ctx_and_is_absent_without_a_subject_template() {
 }
 
 #[test]
+fn a_subject_template_that_does_not_parse_fails_the_action_instead_of_becoming_the_subject() {
+    let broken = json!({"subject_template": {"source": "{{#ctx.alert}}never closed"}});
+    let monitor = query_monitor(FIRES, &[action("notify", "body", &broken)]);
+    let rendered = rendered(&monitor, &[hits(2)], &[]);
+    assert_eq!(rendered[0].subject, None);
+    let error = rendered[0].message.clone().expect_err("the action fails");
+    assert!(error.starts_with("subject_template: "), "{error}");
+}
+
+#[test]
+fn a_message_of_only_whitespace_counts_as_empty() {
+    let monitor = query_monitor(
+        FIRES,
+        &[action("blank", " \n {{ctx.no_such_field}} ", &json!({}))],
+    );
+    assert_eq!(
+        messages(&rendered(&monitor, &[hits(2)], &[])),
+        [(
+            "blank",
+            Err("Message content missing in the Destination with id: chan")
+        )]
+    );
+}
+
+#[test]
 fn templates_escape_for_json_unless_the_script_asks_for_plain_text_and_see_their_params() {
     let params = json!({"who": "say \"hi\""});
     let monitor = query_monitor(
