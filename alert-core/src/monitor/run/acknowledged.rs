@@ -62,3 +62,66 @@ pub fn acknowledged_outcome(monitor: &Monitor, acknowledged: &[AlertChange]) -> 
         .collect();
     RunOutcome { triggers }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::render_actions;
+    use super::super::test_support::{action, hits, now, query_monitor, run_input, stored_alert};
+    use super::*;
+    use crate::alert::AlertState;
+    use crate::alert::lifecycle::acknowledge;
+
+    #[test]
+    fn only_actions_listing_acknowledged_run_once_per_acknowledged_alert_of_their_trigger() {
+        let listing = |categories: &[&str]| {
+            json!({"action_execution_policy": {"action_execution_scope":
+                {"per_alert": {"actionable_alerts": categories}}}})
+        };
+        let monitor = query_monitor(
+            "true",
+            &[
+                action(
+                    "ack",
+                    "{{ctx.alert.state}} since {{ctx.alert.acknowledged_time}}",
+                    &listing(&["ACKNOWLEDGED"]),
+                ),
+                action("new", "m", &listing(&["NEW"])),
+                action("default", "m", &json!({})),
+            ],
+        );
+        let acked = acknowledge(&stored_alert(7, AlertState::Active), now()).expect("ACTIVE acks");
+        let mut elsewhere = acked.clone();
+        elsewhere.alert.origin.trigger_id = "other".into();
+        let outcome = acknowledged_outcome(&monitor, &[acked, elsewhere]);
+        let trigger = &outcome.triggers[0];
+        assert_eq!(
+            trigger.changes.len(),
+            1,
+            "the other trigger's alert is not this one's"
+        );
+        let plan: Vec<(usize, ActionTarget)> = trigger
+            .plan
+            .iter()
+            .map(|p| (p.action_index, p.target))
+            .collect();
+        let about = ActionTarget::Alert {
+            change: 0,
+            category: AlertCategory::Acknowledged,
+        };
+        assert_eq!(plan, [(0, about)]);
+
+        let results = [hits(0)];
+        let rendered = render_actions(&run_input(&monitor, Ok(&results), &[]), &outcome);
+        let expected = format!("ACKNOWLEDGED since {}", now().as_millis());
+        assert_eq!(rendered[0].message.as_deref(), Ok(expected.as_str()));
+    }
+
+    #[test]
+    fn a_trigger_without_acknowledged_alerts_plans_nothing() {
+        let monitor = query_monitor("true", &[action("a", "m", &json!({}))]);
+        let outcome = acknowledged_outcome(&monitor, &[]);
+        assert!(outcome.triggers[0].plan.is_empty() && outcome.triggers[0].changes.is_empty());
+    }
+}

@@ -100,6 +100,43 @@ fn a_query_level_trigger_categorizes_its_alert_by_its_state_before_and_the_condi
     }
 }
 
+/// (state before, the run's input, the category a per-alert action runs for).
+type PolicyCase<'a> = (
+    Option<AlertState>,
+    Result<&'a [Value], &'a str>,
+    Option<AlertCategory>,
+);
+
+#[test]
+fn a_query_level_per_alert_action_runs_for_its_listed_categories_but_never_while_acknowledged() {
+    use AlertState::{Acknowledged, Active};
+    let every = json!({"action_execution_policy": {"action_execution_scope": {"per_alert":
+        {"actionable_alerts": ["NEW", "DEDUPED", "COMPLETED", "ERROR"]}}}});
+    let monitor = query_monitor(FIRES_ON_HITS, &[action("notify", "hi", &every)]);
+    let (fires, quiet) = ([hits(3)], [hits(0)]);
+    let cases: [PolicyCase<'_>; 5] = [
+        (None, Ok(&fires), Some(AlertCategory::New)),
+        (Some(Active), Ok(&fires), Some(AlertCategory::Deduped)),
+        (Some(Active), Ok(&quiet), Some(AlertCategory::Completed)),
+        (Some(Acknowledged), Ok(&fires), None),
+        (Some(Acknowledged), Err("down"), Some(AlertCategory::Error)),
+    ];
+    for (before, results, expected) in cases {
+        let open: Vec<MonitorAlert> = before.map(|s| stored_alert(7, s)).into_iter().collect();
+        let outcome = evaluate_run(&run_input(&monitor, results, &open));
+        let targets: Vec<ActionTarget> =
+            outcome.triggers[0].plan.iter().map(|p| p.target).collect();
+        let expected: Vec<ActionTarget> = expected
+            .map(|category| ActionTarget::Alert {
+                change: 0,
+                category,
+            })
+            .into_iter()
+            .collect();
+        assert_eq!(targets, expected, "before {before:?}, input {results:?}");
+    }
+}
+
 #[test]
 fn a_deduped_query_level_alert_keeps_its_id_and_start_and_is_notified_now() {
     let trigger = query_trigger(Ok(&[hits(3)]), &[stored_alert(7, AlertState::Active)]);
