@@ -234,3 +234,47 @@ fn a_document_level_ctx_lists_its_alerts_with_their_documents_and_queries() {
         ["d1", "d3"]
     );
 }
+
+#[test]
+fn the_execute_response_lists_the_triggered_documents_and_action_results_by_alert_id() {
+    use super::super::{SentAction, execute_response, render_actions};
+    use crate::alert::lifecycle::ActionRunResult;
+    let monitor = doc_monitor(
+        "query[id=q2]",
+        &[action(
+            "each",
+            "{{ctx.alerts.0.related_doc_ids}}",
+            &json!({}),
+        )],
+    );
+    let results = [documents()];
+    let input = run_input(&monitor, Ok(&results), &[]);
+    let mut outcome = evaluate_run(&input);
+    for (id, change) in (41..).zip(outcome.triggers[0].changes.iter_mut()) {
+        change.alert.id = Some(id);
+    }
+    let rendered = render_actions(&input, &outcome);
+    let sent: Vec<SentAction> = rendered
+        .iter()
+        .map(|r| {
+            (
+                0,
+                r.plan_index,
+                ActionRunResult::ran(&r.action_id, now(), None),
+                None,
+            )
+        })
+        .collect();
+    let trigger = &execute_response(&input, &outcome, &rendered, &sent)["trigger_results"]["t1"];
+    assert_eq!(trigger["triggeredDocs"], json!(["d1", "d3"]));
+    let by_alert: Vec<(&str, &Value)> = ["41", "42"]
+        .iter()
+        .map(|id| {
+            (
+                *id,
+                &trigger["action_results"][*id]["each-id"]["output"]["message"],
+            )
+        })
+        .collect();
+    assert_eq!(by_alert, [("41", &json!("d1")), ("42", &json!("d3"))]);
+}

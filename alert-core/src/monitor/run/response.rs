@@ -59,7 +59,7 @@ fn covered(trigger: &TriggerOutcome, plan: usize) -> Vec<usize> {
 /// `input_results`, and `trigger_results` by trigger id — query-level with `triggered` and
 /// `action_results` by action id; bucket-level with `agg_result_buckets` and `action_results`
 /// by bucket hash (`_execution` for a per-execution run), then action id; document-level with
-/// `action_results` by alert id (or `_execution`).
+/// `triggeredDocs` and `action_results` by alert id (or `_execution`).
 pub fn execute_response(
     input: &RunInput<'_>,
     outcome: &RunOutcome,
@@ -131,6 +131,14 @@ fn trigger_result(
         "error": trigger.error,
         "action_results": actions,
     });
+    if trigger.kind == TriggerKind::DocumentLevel {
+        let docs: Vec<&String> = trigger
+            .changes
+            .iter()
+            .flat_map(|c| &c.alert.related_doc_ids)
+            .collect();
+        result["triggeredDocs"] = json!(docs);
+    }
     if trigger.kind == TriggerKind::BucketLevel {
         let buckets: Map<String, Value> = trigger
             .buckets
