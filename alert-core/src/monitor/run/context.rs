@@ -81,15 +81,18 @@ pub(super) fn monitor_map(input: &RunInput<'_>) -> Value {
     })
 }
 
-/// `ctx.trigger` (§5.1); bucket-level adds `parentBucketPath`, as OpenSearch spells it.
+/// `ctx.trigger` (§5.1); bucket-level adds `parentBucketPath`, as OpenSearch spells it. An
+/// action without an id shows the id its results are recorded under (OpenSearch generates one
+/// when it parses the monitor).
 pub(super) fn trigger_map(trigger: &TriggerConfig, trigger_id: &str) -> Value {
     let common = trigger.common();
     let actions: Vec<Value> = common
         .actions
         .iter()
-        .map(|a| {
-            json!({"id": a.id, "name": a.name, "destination_id": a.destination_id,
-                   "throttle_enabled": a.throttle_enabled})
+        .enumerate()
+        .map(|(i, a)| {
+            json!({"id": super::plan::action_id(a, trigger_id, i), "name": a.name,
+                   "destination_id": a.destination_id, "throttle_enabled": a.throttle_enabled})
         })
         .collect();
     let mut map = Map::new();

@@ -102,6 +102,27 @@ fn ctx_trigger_has_its_id_name_severity_actions_and_condition() {
 }
 
 #[test]
+fn an_action_without_an_id_shows_in_ctx_trigger_with_the_id_its_results_are_recorded_under() {
+    let mut unnamed = action("notify", "m", &json!({}));
+    if let Some(a) = unnamed.as_object_mut() {
+        a.remove("id");
+    }
+    let monitor = query_monitor(FIRES, &[unnamed]);
+    let results = [hits(1)];
+    let input = run_input(&monitor, Ok(&results), &[]);
+    let outcome = evaluate_run(&input);
+    let trigger = &outcome.triggers[0];
+    let ctx = action_ctx(
+        &input,
+        &monitor.config().triggers[0],
+        trigger,
+        &trigger.plan[0],
+    );
+    assert_eq!(ctx["trigger"]["actions"][0]["id"], "t1-action-0");
+    assert_eq!(trigger.plan[0].action_id, "t1-action-0");
+}
+
+#[test]
 fn a_bucket_level_ctx_trigger_names_its_parent_bucket_path_as_opensearch_spells_it() {
     let monitor = bucket_monitor(&[action("notify", "m", &json!({}))]);
     let ctx = execution_ctx(&run_input(&monitor, Ok(&[host_buckets(&[])]), &[]));
