@@ -1,6 +1,6 @@
 //! The HTTP client for Elasticsearch and OpenSearch: connection settings read as ElastAlert2
-//! reads them, authentication, TLS, failover over the nodes, back-off on `429`/`503`, and
-//! version detection.
+//! reads them, authentication, TLS, failover over the nodes, back-off on `429`/`502`/`503`/
+//! `504` and dropped connections, and version detection.
 //!
 //! Hand-written on reqwest (rustls on aws-lc-rs) rather than an official client: the
 //! Elasticsearch crate has no stable release and neither has retries or dead-node handling.

@@ -35,9 +35,9 @@ pub struct EsRequest {
     pub query: Vec<(String, String)>,
     /// Body, if any.
     pub body: Option<Body>,
-    /// Whether the request may be sent again to another node after a timeout or a broken
-    /// connection (it may have reached the first). Requests that never reached a node
-    /// (connection refused) are always retried.
+    /// Whether the request may be sent again after a timeout, a broken connection or a
+    /// gateway's `502`/`504` (it may have reached Elasticsearch). Requests that never reached
+    /// a node (connection refused, `429`, `503`) are always retried.
     pub idempotent: bool,
 }
 

@@ -4,12 +4,12 @@ use std::time::{Duration, SystemTime};
 
 /// Bounds of the client's retries.
 ///
-/// A node that refuses connections or times out is put on back-off (`dead_node_timeout`,
-/// doubled per consecutive failure up to 32 times, as elasticsearch-py does) and the request
-/// moves to the next node. A `429 Too Many Requests` or `503 Service Unavailable` answer waits
+/// A node that refuses connections, times out or drops the connection is put on back-off
+/// (`dead_node_timeout`, doubled per consecutive failure up to 32 times, as elasticsearch-py
+/// does) and the request moves to the next node. A `429`, `502`, `503` or `504` answer waits
 /// `Retry-After` when the server sends it, else an exponential back-off from
-/// `initial_backoff`, and tries again. Either way at most `max_retries` retries follow the
-/// first attempt.
+/// `initial_backoff`, and tries again (elasticsearch-py's `retry_on_status` plus 429). Either
+/// way at most `max_retries` retries follow the first attempt.
 ///
 /// ```
 /// use std::time::Duration;
@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 pub struct RetryPolicy {
     /// Retries after the first attempt (elasticsearch-py's `max_retries`, 3).
     pub max_retries: u32,
-    /// The first wait after a 429 or 503 without `Retry-After`; doubled per retry.
+    /// The first wait after a 429, 502, 503 or 504 without `Retry-After`; doubled per retry.
     pub initial_backoff: Duration,
     /// The longest wait; a `Retry-After` beyond it ends the retries with the server's error.
     pub max_backoff: Duration,
@@ -42,7 +42,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before retry number `retry` (0-based) of a 429 or 503 without `Retry-After`.
+    /// The wait before retry number `retry` (0-based) of a 429, 502, 503 or 504 without
+    /// `Retry-After`.
     pub fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.min(16));
         self.initial_backoff

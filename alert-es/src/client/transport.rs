@@ -19,10 +19,12 @@ use crate::{Error, Result};
 
 /// An HTTP client for one Elasticsearch or OpenSearch cluster.
 ///
-/// Nodes are used in turn. A node that cannot be reached is put on back-off and the request
-/// goes to the next one (a request that may have reached the node is sent again only when it
-/// is [idempotent](EsRequest::idempotent)); `429` and `503` answers are retried after
-/// `Retry-After` or an exponential back-off; all within [`RetryPolicy`]'s bounds.
+/// Nodes are used in turn. A node that cannot be reached or drops the connection is put on
+/// back-off and the request goes to the next one; `429`, `502`, `503` and `504` answers are
+/// retried after `Retry-After` or an exponential back-off, as elasticsearch-py does for
+/// ElastAlert2; all within [`RetryPolicy`]'s bounds. A request that may have reached
+/// Elasticsearch (a timeout, a broken connection, a gateway's `502`/`504`) is sent again only
+/// when it is [idempotent](EsRequest::idempotent).
 ///
 /// ```no_run
 /// # async fn demo() -> alert_es::Result<()> {
@@ -59,7 +61,7 @@ enum Attempt {
     Done(EsResponse),
     /// An answer that retrying will not change.
     Failed(Error),
-    /// 429 or 503: the node is alive but cannot take the request now.
+    /// 429, 503, or 502/504 of an idempotent request: try again later.
     Busy {
         error: Error,
         retry_after: Option<Duration>,
@@ -241,11 +243,10 @@ impl EsClient {
             });
         }
         let error = status_error(node, request, status, &body);
-        match status {
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                Attempt::Busy { error, retry_after }
-            }
-            _ => Attempt::Failed(error),
+        if is_retried(status, request) {
+            Attempt::Busy { error, retry_after }
+        } else {
+            Attempt::Failed(error)
         }
     }
 
@@ -324,6 +325,17 @@ fn unreachable(node: &Node, request: &EsRequest, error: &reqwest::Error) -> Atte
             detail: error_chain(error),
         },
         reached: kind != TransportFailure::Connect,
+    }
+}
+
+/// Whether an error answer is worth another attempt. `429` and `503` say the request was not
+/// handled; a proxy's `502` or `504` may come after Elasticsearch handled it, so only an
+/// idempotent request is sent again.
+fn is_retried(status: StatusCode, request: &EsRequest) -> bool {
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => true,
+        StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => request.idempotent,
+        _ => false,
     }
 }
 
