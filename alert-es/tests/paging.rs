@@ -195,3 +195,21 @@ fn broken_answers_are_errors() {
         "search_after needs the last hit's sort values"
     );
 }
+
+#[test]
+fn a_page_with_shard_failures_still_leaves_its_scroll_to_clear() {
+    let mut p = pager(2, 0, Paging::Scroll);
+    p.first_request();
+    let total = json!({"value": 5, "relation": "eq"});
+    p.handle(page(0, 2, &total, ("_scroll_id", "s1"))).unwrap();
+    let mut failed = page(2, 2, &total, ("_scroll_id", "s2"));
+    failed["_shards"] = json!({"failures": [{"reason": {"reason": "Failed to parse x"}}]});
+    assert!(p.handle(failed).is_err());
+    assert_eq!(
+        p.cleanup(),
+        Some(Request::delete(
+            "/_search/scroll",
+            json!({"scroll_id": "s2"})
+        ))
+    );
+}

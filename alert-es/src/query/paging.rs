@@ -148,16 +148,12 @@ impl DocumentPager {
                 next: Some(next),
             });
         }
+        self.follow(&response);
         check_shard_failures(&response)?;
         let page = SearchPage::from_json(response)?;
         self.pages += 1;
         self.fetched += page.hits.len() as u64;
         self.total = self.total.or(page.total);
-        match (&page.scroll_id, &page.pit_id, self.paging) {
-            (Some(id), _, Paging::Scroll) => self.cursor = Cursor::Scroll(id.clone()),
-            (_, Some(id), Paging::PointInTime) => self.cursor = Cursor::Pit(id.clone()),
-            _ => {}
-        }
         let next = if !self.more_available(&page) {
             None
         } else if self.max_pages > 0 && self.pages >= self.max_pages {
@@ -197,6 +193,20 @@ impl DocumentPager {
     /// Hits read so far.
     pub fn fetched(&self) -> u64 {
         self.fetched
+    }
+
+    /// Takes the answer's scroll or point-in-time id before anything can fail on it, so that
+    /// [`cleanup`](Self::cleanup) releases the newest context even after a shard failure.
+    fn follow(&mut self, response: &Value) {
+        let (key, cursor): (&str, fn(String) -> Cursor) = match self.paging {
+            Paging::Scroll => ("_scroll_id", Cursor::Scroll),
+            Paging::PointInTime => ("pit_id", Cursor::Pit),
+        };
+        match response.get(key) {
+            Some(Value::String(id)) => self.cursor = cursor(id.clone()),
+            Some(Value::Number(id)) => self.cursor = cursor(id.to_string()),
+            _ => {}
+        }
     }
 
     fn more_available(&self, page: &SearchPage) -> bool {
