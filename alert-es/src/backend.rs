@@ -57,22 +57,34 @@ impl EsBackend {
         self.info.paging()
     }
 
-    /// Sends a read-only request; `None` when the cluster says the index does not exist
-    /// (ElastAlert2 logs it and the rule goes on with no data).
-    async fn read(&self, query: &SearchQuery<'_>, request: &Request) -> Result<Option<Value>> {
+    /// Sends a read-only request and reads its answer with `answer`; `None` when the cluster
+    /// says the index does not exist (ElastAlert2 logs it and the rule goes on with no data).
+    /// Other errors carry the request, as ElastAlert2's error documents carry the query.
+    async fn ask<T>(
+        &self,
+        query: &SearchQuery<'_>,
+        request: &Request,
+        answer: impl FnOnce(Value) -> Result<T>,
+    ) -> Result<Option<T>> {
         let sent = EsRequest::from(request).read_only();
-        match self.client.send(&sent).await {
-            Ok(response) => response.json().map(Some),
+        let response = match self.client.send(&sent).await {
+            Ok(response) => response,
             Err(error) if is_missing_index(&error) => {
                 tracing::warn!(rule = %query.rule.name, index = %query.rule.index, %error,
                     "index not found; the rule gets no data for this query");
-                Ok(None)
+                return Ok(None);
             }
-            Err(error) => Err(error),
-        }
+            Err(error) => return Err(error.with_query(&sent)),
+        };
+        response
+            .json()
+            .and_then(answer)
+            .map(Some)
+            .map_err(|error| error.with_query(&sent))
     }
 
-    /// Every page of the document search, turned into events page by page.
+    /// Every page of the document search, turned into events page by page. The scroll or
+    /// point in time is released on every way out once it was opened, errors included.
     async fn documents(&self, query: &SearchQuery<'_>) -> Result<Vec<Event>> {
         let settings = SearchSettings::from_rule(query.rule)?;
         let search = DocumentSearch::new(query, &settings)?;
@@ -81,10 +93,10 @@ impl EsBackend {
         let mut next = Some(pager.first_request());
         let outcome = async {
             while let Some(request) = next.take() {
-                let Some(page) = self.read(query, &request).await? else {
+                let answer = self.ask(query, &request, |page| pager.handle(page));
+                let Some(fetched) = answer.await? else {
                     return Ok(());
                 };
-                let fetched = pager.handle(page)?;
                 out.extend(events(query.rule, fetched.hits)?);
                 next = fetched.next;
             }
@@ -124,14 +136,14 @@ impl EsBackend {
         } else {
             aggregation_request(query, &settings, aggs)?
         };
-        let Some(response) = self.read(query, &request).await? else {
-            return Ok(empty_answer());
-        };
-        check_shard_failures(&response)?;
-        if baseline {
-            return baseline_answer(response);
-        }
-        Ok(aggregation_answer(response)?.unwrap_or_else(empty_answer))
+        let answer = self.ask(query, &request, |response| {
+            check_shard_failures(&response)?;
+            if baseline {
+                return baseline_answer(response);
+            }
+            Ok(aggregation_answer(response)?.unwrap_or_else(empty_answer))
+        });
+        Ok(answer.await?.unwrap_or_else(empty_answer))
     }
 }
 
@@ -183,10 +195,8 @@ impl SearchBackend for EsBackend {
         let run = async {
             let settings = SearchSettings::from_rule(query.rule)?;
             let request = count_request(query, &settings)?;
-            match self.read(query, &request).await? {
-                Some(response) => count(&response),
-                None => Ok(0),
-            }
+            let answer = self.ask(query, &request, |response| count(&response));
+            Ok(answer.await?.unwrap_or(0))
         };
         run.await.map_err(|e| port_error(query, e))
     }
@@ -202,13 +212,11 @@ impl SearchBackend for EsBackend {
             let settings = SearchSettings::from_rule(query.rule)?;
             let size = u64::try_from(size).unwrap_or(u64::MAX);
             let request = terms_request(query, &settings, field, size, min_doc_count)?;
-            match self.read(query, &request).await? {
-                Some(response) => {
-                    check_shard_failures(&response)?;
-                    terms_buckets(response)
-                }
-                None => Ok(Vec::new()),
-            }
+            let answer = self.ask(query, &request, |response| {
+                check_shard_failures(&response)?;
+                terms_buckets(response)
+            });
+            Ok(answer.await?.unwrap_or_default())
         };
         run.await.map_err(|e| port_error(query, e))
     }

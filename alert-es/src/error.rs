@@ -128,6 +128,16 @@ pub enum Error {
         last: Box<Error>,
     },
 
+    /// A search, count or aggregation that failed, with the request that was sent, as
+    /// ElastAlert2's `elastalert_error` documents carry the failing query.
+    #[error("{error}; query: {query}")]
+    Query {
+        /// What went wrong.
+        error: Box<Error>,
+        /// `METHOD /path?parameters body`, cut after 2 KB.
+        query: String,
+    },
+
     /// The cluster's answer is not what the request expects.
     #[error("unexpected answer from {node}: {message}")]
     InvalidResponse {
@@ -180,6 +190,7 @@ impl Error {
         match self {
             Error::Status { status, .. } => Some(*status),
             Error::RetriesExhausted { last, .. } => last.status(),
+            Error::Query { error, .. } => error.status(),
             _ => None,
         }
     }
@@ -189,7 +200,28 @@ impl Error {
         match self {
             Error::Status { error_type, .. } => error_type.as_deref(),
             Error::RetriesExhausted { last, .. } => last.es_error_type(),
+            Error::Query { error, .. } => error.es_error_type(),
             _ => None,
+        }
+    }
+
+    /// The request a failed search, count or aggregation sent (`METHOD /path?params body`).
+    pub fn query(&self) -> Option<&str> {
+        match self {
+            Error::Query { query, .. } => Some(query),
+            _ => None,
+        }
+    }
+
+    /// This error with the request that led to it; errors of the rule's options (found before
+    /// anything was sent) and errors that already carry a request stay as they are.
+    pub(crate) fn with_query(self, request: &crate::client::EsRequest) -> Self {
+        match self {
+            Error::Rule(_) | Error::Query { .. } => self,
+            error => Error::Query {
+                error: Box::new(error),
+                query: request.text(),
+            },
         }
     }
 
@@ -206,5 +238,36 @@ fn status_detail(error_type: &Option<String>, reason: &Option<String>) -> String
         (Some(t), None) => format!(": {t}"),
         (None, Some(r)) => format!(": {r}"),
         (None, None) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::EsRequest;
+
+    #[test]
+    fn an_error_with_its_query_keeps_the_status_and_gives_the_request() {
+        let request = EsRequest::post("/logs/_count").json(serde_json::json!({"size": 0}));
+        let status = Error::Status {
+            node: "http://n:9200".into(),
+            request: "POST /logs/_count".into(),
+            status: 404,
+            error_type: Some("index_not_found_exception".into()),
+            reason: None,
+        };
+        let error = status.with_query(&request);
+        assert_eq!(error.query(), Some(r#"POST /logs/_count {"size":0}"#));
+        assert!(error.is_not_found());
+        assert_eq!(error.es_error_type(), Some("index_not_found_exception"));
+        assert_eq!(
+            error.to_string(),
+            "POST /logs/_count on http://n:9200 failed with HTTP 404: index_not_found_exception; \
+             query: POST /logs/_count {\"size\":0}"
+        );
+        let again = error.with_query(&EsRequest::get("/"));
+        assert_eq!(again.query(), Some(r#"POST /logs/_count {"size":0}"#));
+        let rule = Error::Rule(alert_core::Error::Search("x".into())).with_query(&request);
+        assert_eq!(rule.query(), None);
     }
 }

@@ -111,6 +111,39 @@ impl EsRequest {
         self.idempotent = true;
         self
     }
+
+    /// `METHOD /path?query body` for error messages, cut after [`QUERY_TEXT_LIMIT`] bytes
+    /// (a terms list or a long filter must not flood the log or the error index).
+    pub(crate) fn text(&self) -> String {
+        let mut text = format!("{} {}", self.method, self.path);
+        for (i, (name, value)) in self.query.iter().enumerate() {
+            text.push(if i == 0 { '?' } else { '&' });
+            text.push_str(&format!("{name}={value}"));
+        }
+        match &self.body {
+            Some(Body::Json(value)) => text.push_str(&format!(" {value}")),
+            Some(Body::NdJson(lines)) => text.push_str(&format!(" {}", lines.trim_end())),
+            None => {}
+        }
+        cut(text, QUERY_TEXT_LIMIT)
+    }
+}
+
+/// The longest request text an error carries, in bytes (ElastAlert2 cuts its error messages
+/// at 1024 characters; queries are usually longer than their errors).
+pub(crate) const QUERY_TEXT_LIMIT: usize = 2048;
+
+/// `text` up to `limit` bytes (on a character boundary), saying how much was left out.
+fn cut(text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let removed = text[end..].chars().count();
+    format!("{}... ({removed} characters removed)", &text[..end])
 }
 
 impl From<&crate::query::Request> for EsRequest {
@@ -225,6 +258,26 @@ mod tests {
                 .json(serde_json::json!({"size": 1}))
         );
         assert!(!request.idempotent && request.read_only().idempotent);
+    }
+
+    #[test]
+    fn request_texts_give_method_path_parameters_and_body_and_stay_bounded() {
+        let search = EsRequest::post("/logs-*/_search")
+            .query("scroll", "30s")
+            .query("size", "2")
+            .json(serde_json::json!({"size": 0}));
+        assert_eq!(
+            search.text(),
+            r#"POST /logs-*/_search?scroll=30s&size=2 {"size":0}"#
+        );
+        assert_eq!(EsRequest::post("/i/_pit").text(), "POST /i/_pit");
+        let body = serde_json::json!({"q": "é".repeat(3000)});
+        let full = format!("POST /i/_search {body}");
+        let text = EsRequest::post("/i/_search").json(body).text();
+        let (kept, note) = text.split_once("... (").unwrap_or_default();
+        assert!(full.starts_with(kept) && kept.len() > QUERY_TEXT_LIMIT - 2);
+        let removed = full.chars().count() - kept.chars().count();
+        assert_eq!(note, format!("{removed} characters removed)"));
     }
 
     #[test]
