@@ -84,7 +84,8 @@ impl EsBackend {
     }
 
     /// Every page of the document search, turned into events page by page. The scroll or
-    /// point in time is released on every way out once it was opened, errors included.
+    /// point in time is released on every way out once it was opened, errors included (a
+    /// dropped future leaves it to expire after `scroll_keepalive`).
     async fn documents(&self, query: &SearchQuery<'_>) -> Result<Vec<Event>> {
         let settings = SearchSettings::from_rule(query.rule)?;
         let search = DocumentSearch::new(query, &settings)?;
