@@ -19,7 +19,7 @@ pub(crate) const DEFAULT_CUSTOM_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 /// assert_eq!(t.to_iso(), "2026-01-01T00:00:00Z");
 /// assert_eq!(unix.format(t), json!(1767225600));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum TimestampType {
     /// ISO 8601 strings.
     #[default]
@@ -66,7 +66,9 @@ impl TimestampType {
             TimestampType::Iso => Value::String(t.to_iso()),
             TimestampType::Unix => Value::from(t.as_secs()),
             TimestampType::UnixMs => Value::from(t.as_millis()),
-            TimestampType::Custom(format) => Value::String(t.format_with(format)),
+            TimestampType::Custom(format) => {
+                Value::String(t.format_with(&chrono_pattern(format, false)))
+            }
         }
     }
 }
@@ -84,14 +86,44 @@ fn from_epoch(value: &Value, micros_per_unit: f64) -> Option<Timestamp> {
         .then(|| Timestamp::from_micros(micros.round() as i64))
 }
 
-/// `strptime` with an explicit pattern; naive results are UTC.
+/// `strptime` with an explicit (Python) pattern; naive results are UTC.
 fn parse_custom(text: &str, format: &str) -> Option<Timestamp> {
-    if let Ok(dt) = DateTime::parse_from_str(text, format) {
+    let format = chrono_pattern(format, true);
+    if let Ok(dt) = DateTime::parse_from_str(text, &format) {
         return Some(Timestamp::from_chrono(&dt));
     }
-    NaiveDateTime::parse_from_str(text, format)
+    NaiveDateTime::parse_from_str(text, &format)
         .ok()
         .map(|dt| Timestamp::from_chrono(&dt.and_utc()))
+}
+
+/// A Python `strptime`/`strftime` pattern (what ElastAlert2's `timestamp_format` is) in
+/// chrono's dialect. The one difference that matters is `%f`: microseconds in Python,
+/// nanoseconds in chrono, so `.%f` reading `.276000` would be 276 µs instead of 276 ms.
+/// Parsing, `.%f` becomes chrono's `%.f` (any number of digits, as Python takes 1 to 6);
+/// otherwise `%f` becomes `%6f` (six digits, as Python writes them).
+pub(crate) fn chrono_pattern(python: &str, parsing: bool) -> String {
+    let mut out = String::with_capacity(python.len() + 2);
+    let mut chars = python.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('f') if parsing && out.ends_with('.') && !out.ends_with("%.") => {
+                out.pop();
+                out.push_str("%.f");
+            }
+            Some('f') => out.push_str("%6f"),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -128,6 +160,22 @@ mod tests {
             assert_eq!(kind.parse_value(&input), Some(t), "{kind:?} parse");
             assert_eq!(kind.format(t), output, "{kind:?} format");
         }
+    }
+
+    #[test]
+    fn python_microseconds_read_and_write_as_python_does() {
+        let t = Timestamp::parse_iso("2026-01-01T01:05:53.276Z").unwrap();
+        let kind = TimestampType::Custom("%Y-%m-%d %H:%M:%S.%f".into());
+        for text in ["2026-01-01 01:05:53.276000", "2026-01-01 01:05:53.276"] {
+            assert_eq!(kind.parse_value(&json!(text)), Some(t), "{text}");
+        }
+        assert_eq!(kind.format(t), json!("2026-01-01 01:05:53.276000"));
+        let bare = TimestampType::Custom("%H:%M:%S,%f %Y%m%d".into());
+        assert_eq!(
+            bare.parse_value(&json!("01:05:53,276000 20260101")),
+            Some(t)
+        );
+        assert_eq!(chrono_pattern("100%% %f", true), "100%% %6f");
     }
 
     #[test]
