@@ -63,7 +63,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         alert_time_limit: global.alert_time_limit,
         explicit_start: None,
         explicit_end: None,
-        default_start: None,
     };
     let mut engine = Engine::new(
         vec![rule],

@@ -3,7 +3,8 @@
 use serde_json::{Map, Value};
 
 use crate::alert::Match;
-use crate::time::Timestamp;
+use crate::config::Rule;
+use crate::time::{Timestamp, TimestampType};
 
 /// The suffix ElastAlert2 treats as a multi-field specifier (`user.keyword` → `user`).
 const MULTI_FIELD: &str = "keyword";
@@ -39,6 +40,61 @@ impl Event {
         Match {
             timestamp: self.timestamp,
             body,
+        }
+    }
+}
+
+/// How a rule reads a document's time: its `timestamp_field` with its `timestamp_type` (and
+/// `timestamp_format`). Every reader of documents (test-rule, `alert run`, follow mode, stdin)
+/// reads time through this, so the same document has the same time on every path.
+///
+/// ```
+/// use serde_json::json;
+/// use alert_core::document::TimeField;
+/// use alert_core::time::TimestampType;
+///
+/// let field = TimeField::new("event.at", TimestampType::UnixMs);
+/// let t = field.read(&json!({"event": {"at": 1_767_225_600_000_i64}})).unwrap();
+/// assert_eq!(t.to_iso(), "2026-01-01T00:00:00Z");
+/// assert_eq!(field.read(&json!({"@timestamp": "2026-01-01T00:00:00Z"})), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TimeField {
+    /// The dotted field (`@timestamp`).
+    pub field: String,
+    /// How its value is written.
+    pub kind: TimestampType,
+}
+
+impl TimeField {
+    /// `field` read as `kind`.
+    pub fn new(field: &str, kind: TimestampType) -> Self {
+        TimeField {
+            field: field.to_string(),
+            kind,
+        }
+    }
+
+    /// The time field of `rule`.
+    pub fn of(rule: &Rule) -> Self {
+        TimeField::new(&rule.timestamp_field, rule.timestamp_type.clone())
+    }
+
+    /// ElastAlert2's default: an ISO `@timestamp`.
+    pub fn default_iso() -> Self {
+        TimeField::new("@timestamp", TimestampType::Iso)
+    }
+
+    /// The document's time, if the field is there and readable.
+    pub fn read(&self, doc: &Value) -> Option<Timestamp> {
+        self.kind.parse_value(lookup_es_key(doc, &self.field)?)
+    }
+
+    /// Why `doc` has no time for this field (for skipped-line reports).
+    pub fn why_unreadable(&self, doc: &Value) -> String {
+        match lookup_es_key(doc, &self.field) {
+            None | Some(Value::Null) => format!("no timestamp field '{}'", self.field),
+            Some(v) => format!("cannot read {v} as a timestamp in '{}'", self.field),
         }
     }
 }

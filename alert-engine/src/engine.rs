@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use alert_core::alert::ErrorRecord;
 use alert_core::config::{ConfigFiles, Rule};
+use alert_core::plan::Segment;
 use alert_core::port::{SearchBackend, StateStore};
 use alert_core::time::Timestamp;
 use futures_util::stream::{self, StreamExt};
@@ -91,6 +92,18 @@ impl Engine {
     #[must_use]
     pub fn with_concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self
+    }
+
+    /// Gives each rule the range its run covers over documents read in full (`alert run
+    /// --once` over local files): `range_of` answers per rule, `None` for none.
+    #[must_use]
+    pub fn with_offline_ranges(mut self, range_of: impl Fn(&Rule) -> Option<Segment>) -> Self {
+        for runner in &mut self.runners {
+            if let Some(range) = range_of(runner.rule()) {
+                runner.set_offline_range(range);
+            }
+        }
         self
     }
 

@@ -34,7 +34,7 @@
 //! let notifiers = HashMap::from([("service".to_string(), Arc::new(notifier) as Arc<dyn Notifier>)]);
 //! let settings = RunSettings {
 //!     start: StartSettings { global_run_every: Duration::from_mins(1), old_query_limit: Duration::from_secs(604_800) },
-//!     alert_time_limit: Duration::from_secs(172_800), explicit_start: None, explicit_end: None, default_start: None,
+//!     alert_time_limit: Duration::from_secs(172_800), explicit_start: None, explicit_end: None,
 //! };
 //! let mut engine = Engine::new(vec![rule], &files, backend.clone(), Arc::new(MemoryStore::new()), notifiers, settings).unwrap();
 //! backend.push(vec![serde_json::json!({"@timestamp": "2026-01-01T00:00:10Z", "level": "error"})]);

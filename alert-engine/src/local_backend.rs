@@ -5,51 +5,105 @@
 //! document (`filter_cache`), however often its rules re-query their window. Monitors' whole
 //! search bodies are answered by `raw_search`.
 
+mod clock_index;
 mod filter_cache;
 mod raw_search;
 
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use alert_core::aggregate::{Aggregations, Context, terms_buckets};
-use alert_core::config::Rule;
-use alert_core::document::{Event, lookup_es_key};
-use alert_core::filter::Filter;
+use alert_core::document::{Event, TimeField};
 use alert_core::port::{AggregationAnswer, RawSearch, SearchBackend, SearchQuery};
-use alert_core::time::{Timestamp, TimestampType};
+use alert_core::time::Timestamp;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use filter_cache::{Docs, FilterCache, lock};
+use clock_index::ClockIndex;
 
 /// Documents in memory, answering rule queries.
+///
+/// Documents are indexed once per [`TimeField`] the rules read time from (`timestamp_field`
+/// with its `timestamp_type`/`timestamp_format`), so rules with different timestamp fields
+/// share the same files. A document goes into every index whose field it has; the first
+/// index (the one the backend was made with) answers monitors' whole search bodies. A rule
+/// whose field has no index yet (added by a reload) gets one built from the documents held.
 #[derive(Debug)]
 pub struct LocalBackend {
-    /// The field documents are ordered by (the rules' usual `timestamp_field`).
-    timestamp_field: String,
-    docs: RwLock<Docs>,
-    /// The documents passing each filter list queried so far.
-    cache: FilterCache,
+    indexes: RwLock<Vec<Arc<ClockIndex>>>,
     /// Numbers the documents pushed without `_id`.
     next_id: AtomicU64,
 }
 
 impl LocalBackend {
-    /// An empty backend ordering documents by `timestamp_field` (ISO timestamps).
+    /// An empty backend reading time from `timestamp_field` as ISO 8601.
     pub fn new(timestamp_field: &str) -> Self {
+        Self::with_time_fields([TimeField::new(
+            timestamp_field,
+            alert_core::time::TimestampType::Iso,
+        )])
+    }
+
+    /// An empty backend indexing documents by each of `fields` (duplicates count once); the
+    /// first answers monitors' searches. Without any, ElastAlert2's ISO `@timestamp`.
+    pub fn with_time_fields(fields: impl IntoIterator<Item = TimeField>) -> Self {
+        let mut indexes: Vec<Arc<ClockIndex>> = Vec::new();
+        for field in fields {
+            if !indexes.iter().any(|i| i.time == field) {
+                indexes.push(Arc::new(ClockIndex::new(field)));
+            }
+        }
+        if indexes.is_empty() {
+            indexes.push(Arc::new(ClockIndex::new(TimeField::default_iso())));
+        }
         LocalBackend {
-            timestamp_field: timestamp_field.to_string(),
-            docs: RwLock::new(Docs::default()),
-            cache: FilterCache::default(),
+            indexes: RwLock::new(indexes),
             next_id: AtomicU64::new(1),
         }
     }
 
-    /// Adds documents; one without `_id` gets `local-<n>`. A document without a readable
-    /// timestamp is returned in the error list with its position in `docs`, and not added.
+    fn indexes(&self) -> Vec<Arc<ClockIndex>> {
+        self.indexes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The index of `field`, built from the documents held when it is new.
+    fn index_of(&self, field: &TimeField) -> Arc<ClockIndex> {
+        if let Some(index) = self.indexes().into_iter().find(|i| &i.time == field) {
+            return index;
+        }
+        let mut indexes = self.indexes.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(index) = indexes.iter().find(|i| &i.time == field) {
+            return index.clone();
+        }
+        let index = Arc::new(ClockIndex::new(field.clone()));
+        if let Some(fullest) = indexes.iter().max_by_key(|i| i.len()) {
+            let events = fullest
+                .sources()
+                .into_iter()
+                .filter_map(|doc| Some(Event::new(field.read(&doc)?, doc)))
+                .collect();
+            index.extend(events);
+        }
+        indexes.push(index.clone());
+        index
+    }
+
+    /// The index monitors search.
+    fn first_index(&self) -> Arc<ClockIndex> {
+        let indexes = self.indexes.read().unwrap_or_else(|p| p.into_inner());
+        indexes[0].clone()
+    }
+
+    /// Adds documents; one without `_id` gets `local-<n>`. A document none of the time
+    /// fields can read is returned in the error list with its position in `docs` and the
+    /// reason, and not added.
     pub fn push(&self, docs: Vec<Value>) -> Vec<(usize, String)> {
+        let indexes = self.indexes();
         let mut rejected = Vec::new();
-        let mut events = Vec::with_capacity(docs.len());
+        let mut batches: Vec<Vec<Event>> = indexes.iter().map(|_| Vec::new()).collect();
         for (i, mut doc) in docs.into_iter().enumerate() {
             if let Value::Object(map) = &mut doc
                 && !map.contains_key("_id")
@@ -57,58 +111,53 @@ impl LocalBackend {
                 let n = self.next_id.fetch_add(1, Ordering::Relaxed);
                 map.insert("_id".into(), Value::String(format!("local-{n}")));
             }
-            match lookup_es_key(&doc, &self.timestamp_field)
-                .and_then(|v| TimestampType::Iso.parse_value(v))
-            {
-                Some(t) => events.push(Event::new(t, doc)),
-                None => rejected.push((i, format!("no timestamp in '{}'", self.timestamp_field))),
+            let times: Vec<Option<Timestamp>> =
+                indexes.iter().map(|index| index.time.read(&doc)).collect();
+            let Some(last) = times.iter().rposition(Option::is_some) else {
+                rejected.push((i, why_unreadable(&indexes, &doc)));
+                continue;
+            };
+            for (k, t) in times.iter().enumerate().take(last) {
+                if let Some(t) = t {
+                    batches[k].push(Event::new(*t, doc.clone()));
+                }
+            }
+            if let Some(t) = times[last] {
+                batches[last].push(Event::new(t, doc));
             }
         }
-        events.sort_by_key(|e| e.timestamp);
-        let mut docs = self.docs.write().unwrap_or_else(|p| p.into_inner());
-        let sorted_append = match (docs.events.last(), events.first()) {
-            (Some(last), Some(first)) => last.timestamp <= first.timestamp,
-            _ => true,
-        };
-        docs.events.extend(events);
-        if !sorted_append {
-            // Positions move: the filter cache starts over.
-            docs.events.sort_by_key(|e| e.timestamp);
-            docs.epoch += 1;
+        for (index, events) in indexes.iter().zip(batches) {
+            index.extend(events);
         }
         rejected
     }
 
     /// Forgets documents older than `t` (no rule will query them again).
     pub fn forget_before(&self, t: Timestamp) {
-        let mut docs = self.docs.write().unwrap_or_else(|p| p.into_inner());
-        let cut = docs.events.partition_point(|e| e.timestamp < t);
-        docs.events.drain(..cut);
-        docs.base += cut as u64;
-        self.cache.evict(&docs);
+        for index in self.indexes() {
+            index.forget_before(t);
+        }
     }
 
     /// Distinct filter lists whose passing documents are cached.
     pub fn cached_filters(&self) -> usize {
-        self.cache.len()
+        self.indexes().iter().map(|i| i.cached_filters()).sum()
     }
 
-    /// The first and last timestamps held.
+    /// The first and last timestamps held, in the first time field.
     pub fn bounds(&self) -> Option<(Timestamp, Timestamp)> {
-        let docs = self.docs.read().unwrap_or_else(|p| p.into_inner());
-        Some((
-            docs.events.first()?.timestamp,
-            docs.events.last()?.timestamp,
-        ))
+        self.first_index().bounds()
     }
 
-    /// Documents held.
+    /// The first and last times of the documents `field` can read (`alert run --once`
+    /// starts and ends each rule there, as `alert test-rule` does).
+    pub fn bounds_of(&self, field: &TimeField) -> Option<(Timestamp, Timestamp)> {
+        self.index_of(field).bounds()
+    }
+
+    /// Documents held (in the first time field).
     pub fn len(&self) -> usize {
-        self.docs
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .events
-            .len()
+        self.first_index().len()
     }
 
     /// Whether no document is held.
@@ -116,63 +165,15 @@ impl LocalBackend {
         self.len() == 0
     }
 
-    /// The documents of a query: in range on the rule's timestamp field, passing its filters,
-    /// with `_index` and compound query-key fields as ElastAlert2's `process_hits` adds them.
-    /// Only the documents that pass are copied: every run re-queries its `buffer_time`, so
-    /// most documents a rule looks at are not hits.
     fn select(&self, query: &SearchQuery<'_>) -> alert_core::Result<Vec<Event>> {
-        let rule = query.rule;
-        let compile = || {
-            Filter::compile(query.filters, query.now).map_err(|e| e.in_file(&rule.file, "filter"))
-        };
-        let docs = self.docs.read().unwrap_or_else(|p| p.into_inner());
-        let all = &docs.events;
-        let same_clock = rule.timestamp_field == self.timestamp_field
-            && rule.timestamp_type == TimestampType::Iso;
-        let lo = all.partition_point(|e| e.timestamp < query.range.start);
-        let hi = all.partition_point(|e| e.timestamp <= query.range.end);
-        let in_range = |e: &&Event| query.range.contains(e.timestamp);
-        let mut out: Vec<Event> = if !same_clock {
-            let filter = compile()?;
-            all.iter()
-                .filter_map(|e| {
-                    let raw = lookup_es_key(&e.source, &rule.timestamp_field)?;
-                    let t = rule.timestamp_type.parse_value(raw)?;
-                    (query.range.contains(t) && filter.matches(&e.source))
-                        .then(|| decorate(rule, Event::new(t, e.source.clone())))
-                })
-                .collect()
-        } else if let Some(entry) = self.cache.entry(query.filters, compile)? {
-            lock(&entry)
-                .hits_between(&docs, lo, hi)
-                .into_iter()
-                .filter(in_range)
-                .map(|e| decorate(rule, e.clone()))
-                .collect()
-        } else {
-            let filter = compile()?;
-            all[lo..hi]
-                .iter()
-                .filter(|e| in_range(e) && filter.matches(&e.source))
-                .map(|e| decorate(rule, e.clone()))
-                .collect()
-        };
-        out.sort_by_key(|e| e.timestamp);
-        Ok(out)
+        self.index_of(&TimeField::of(query.rule)).select(query)
     }
 }
 
-fn decorate(rule: &Rule, mut event: Event) -> Event {
-    if let Value::Object(map) = &mut event.source {
-        map.insert("_index".into(), Value::String(rule.index.clone()));
-    }
-    if let Some(qk) = rule.query_key.as_ref().filter(|qk| qk.is_compound()) {
-        let value = qk.value_of(&event.source).unwrap_or_default();
-        if let Value::Object(map) = &mut event.source {
-            map.insert(qk.name.clone(), Value::String(value));
-        }
-    }
-    event
+/// Why no time field reads `doc`: each field's reason.
+fn why_unreadable(indexes: &[Arc<ClockIndex>], doc: &Value) -> String {
+    let reasons: Vec<String> = indexes.iter().map(|i| i.time.why_unreadable(doc)).collect();
+    reasons.join("; ")
 }
 
 #[async_trait]

@@ -33,9 +33,6 @@ pub struct RunSettings {
     pub explicit_start: Option<Timestamp>,
     /// `--end`: every run's end.
     pub explicit_end: Option<Timestamp>,
-    /// The first run's start without `--start` over local files (`alert run --once`): the
-    /// first document, or the stored end when later (regardless of `old_query_limit`).
-    pub default_start: Option<Timestamp>,
 }
 
 /// What one run did.
@@ -70,6 +67,10 @@ pub struct RuleRunner {
     next_due: Option<Timestamp>,
     /// `limit_execution`.
     limit: Option<ExecutionLimit>,
+    /// Over local files read in full (`alert run --once`): the range of the documents this
+    /// rule's time field reads, as `alert test-rule` takes it (see
+    /// [`RuleRunner::set_offline_range`]).
+    offline_range: Option<Segment>,
 }
 
 impl RuleRunner {
@@ -88,6 +89,7 @@ impl RuleRunner {
             seen_ids: HashMap::new(),
             next_due: None,
             limit,
+            offline_range: None,
         })
     }
 
@@ -101,6 +103,13 @@ impl RuleRunner {
         next.seen_ids = self.seen_ids;
         next.next_due = self.next_due;
         Ok(next)
+    }
+
+    /// Runs over documents read in full: without `--start` the first run starts at
+    /// `range.start` (or the stored end when later, regardless of `old_query_limit`), and
+    /// without `--end` runs end at `range.end`.
+    pub fn set_offline_range(&mut self, range: Segment) {
+        self.offline_range = Some(range);
     }
 
     /// The rule.
@@ -134,6 +143,7 @@ impl RuleRunner {
         self.next_due = Some(now.plus(self.rule.run_every));
         let end = settings
             .explicit_end
+            .or(self.offline_range.map(|r| r.end))
             .unwrap_or_else(|| run_end(&self.rule, now));
         let mut pause = None;
         match self
@@ -217,9 +227,9 @@ impl RuleRunner {
         if !self.has_run {
             // Over local files (`--once`), resume exactly where the stored run ended, however
             // old, else start at the first document.
-            let fallback = settings
-                .default_start
-                .map(|first| self.history.stored_end.map_or(first, |s| s.max(first)));
+            let fallback = self
+                .offline_range
+                .map(|r| self.history.stored_end.map_or(r.start, |s| s.max(r.start)));
             if let Some(start) = settings.explicit_start.or(fallback) {
                 window.start = start;
             }

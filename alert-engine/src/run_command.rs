@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use alert_core::config::{GlobalConfig, Rule, load_rules_folder};
+use alert_core::document::TimeField;
 use alert_core::plan::default_offline_range;
 use alert_core::port::{Notifier, SearchBackend, StateStore};
 use alert_core::run_window::StartSettings;
@@ -120,25 +121,25 @@ pub fn load_rules(global: &GlobalConfig, only: Option<&str>) -> Result<Vec<Rule>
 }
 
 /// The backend of `alert run --once`: the cluster `config.yaml` names, or the local files
-/// read in full (with the first and last document times).
+/// read in full (indexed by every time field the rules read).
 struct OnceBackend {
     backend: Arc<dyn SearchBackend>,
     loaded: LoadReport,
     cluster: Option<String>,
-    bounds: Option<(Timestamp, Timestamp)>,
+    local: Option<Arc<LocalBackend>>,
 }
 
-async fn once_backend(global: &GlobalConfig) -> Result<OnceBackend> {
+async fn once_backend(global: &GlobalConfig, rules: &[Rule]) -> Result<OnceBackend> {
     if names_cluster(global) {
         let backend = cluster::connect(global).await?;
         return Ok(OnceBackend {
             cluster: Some(cluster::describe(&backend)),
             backend,
             loaded: LoadReport::default(),
-            bounds: None,
+            local: None,
         });
     }
-    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let backend = Arc::new(local_backend_for(rules));
     let loaded = match SourceConfig::from_global(global)? {
         SourceConfig::Files { paths, .. } => load_files(&backend, &expand(&paths)?)?,
         SourceConfig::Stdin => {
@@ -149,17 +150,24 @@ async fn once_backend(global: &GlobalConfig) -> Result<OnceBackend> {
         }
     };
     Ok(OnceBackend {
-        bounds: backend.bounds(),
-        backend,
+        backend: backend.clone(),
         loaded,
         cluster: None,
+        local: Some(backend),
     })
 }
 
+/// A local backend indexing documents by ElastAlert2's ISO `@timestamp` (what monitors
+/// search) and by every other time field the rules read.
+fn local_backend_for(rules: &[Rule]) -> LocalBackend {
+    let fields = rules.iter().map(TimeField::of);
+    LocalBackend::with_time_fields(std::iter::once(TimeField::default_iso()).chain(fields))
+}
+
 /// Runs every enabled rule once and delivers the alerts. Over local files, without
-/// `--start` a rule that never ran starts at the first document (floored to `run_every`),
-/// and without `--end` runs end at the last document; over a cluster, runs are planned as
-/// `alert run` plans them (ending now).
+/// `--start` a rule that never ran starts at the first document its time field reads
+/// (floored to `run_every`), and without `--end` it ends at the last, as `alert test-rule`
+/// takes them; over a cluster, runs are planned as `alert run` plans them (ending now).
 pub async fn run_once(
     global: &GlobalConfig,
     options: &RunOptions,
@@ -171,15 +179,8 @@ pub async fn run_once(
         backend,
         loaded,
         cluster,
-        bounds,
-    } = once_backend(global).await?;
-    let (default_start, end) = match bounds {
-        Some((first, last)) => {
-            let range = default_offline_range(first, last, global.run_every);
-            (Some(range.start), options.end.or(Some(range.end)))
-        }
-        None => (None, options.end),
-    };
+        local,
+    } = once_backend(global, &rules).await?;
     let store: Arc<dyn StateStore> = open_state_store(global)?;
     let disabled = rules
         .iter()
@@ -194,8 +195,12 @@ pub async fn run_once(
         },
         alert_time_limit: global.alert_time_limit,
         explicit_start: options.start,
-        explicit_end: end,
-        default_start,
+        explicit_end: options.end,
+    };
+    let run_every = global.run_every;
+    let offline_range = |rule: &Rule| {
+        let (first, last) = local.as_ref()?.bounds_of(&TimeField::of(rule))?;
+        Some(default_offline_range(first, last, run_every))
     };
     let mut engine = Engine::new(
         rules,
@@ -205,12 +210,17 @@ pub async fn run_once(
         notifiers,
         settings,
     )?
-    .with_concurrency(max_threads(global));
+    .with_concurrency(max_threads(global))
+    .with_offline_ranges(offline_range);
     let cycle = engine.run_cycle(now).await?;
-    // Monitors run once for the period ending where the rules' runs end: the last document
-    // of local files, so their `now-30m` ranges fall on the data.
+    // Monitors run once for the period ending where the data ends (the last document of
+    // local files), so their `now-30m` ranges fall on the data.
+    let data_end = local
+        .as_ref()
+        .and_then(|l| l.bounds())
+        .map(|(_, last)| last);
     let (monitors, monitor_warnings) = if monitors_configured(global) {
-        let monitor_now = end.unwrap_or(now);
+        let monitor_now = options.end.or(data_end).unwrap_or(now);
         let (service, warnings) =
             open_monitor_service(global, backend, Arc::new(move || monitor_now)).await?;
         (Some(service.run_all_once(monitor_now).await?), warnings)
@@ -287,7 +297,7 @@ pub async fn run_daemon(
     let (backend, local, mut follower): (Arc<dyn SearchBackend>, _, _) = if names_cluster(global) {
         (cluster::connect(global).await?, None, None)
     } else {
-        let (local, follower) = local_source(global, store.as_ref()).await?;
+        let (local, follower) = local_source(global, &rules, store.as_ref()).await?;
         (local.clone(), Some(local), follower)
     };
     let notifiers = notifiers_for(&rules, notifier_for)?;
@@ -299,7 +309,6 @@ pub async fn run_daemon(
         alert_time_limit: global.alert_time_limit,
         explicit_start: options.start,
         explicit_end: options.end,
-        default_start: None,
     };
     let mut engine = Engine::new(
         rules,
@@ -414,9 +423,10 @@ fn wall_clock() -> Timestamp {
 /// store), or standard input.
 async fn local_source(
     global: &GlobalConfig,
+    rules: &[Rule],
     store: &dyn StateStore,
 ) -> Result<(Arc<LocalBackend>, Option<FileFollower>)> {
-    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let backend = Arc::new(local_backend_for(rules));
     let mut follower = None;
     match SourceConfig::from_global(global)? {
         SourceConfig::Files {

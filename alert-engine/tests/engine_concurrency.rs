@@ -100,7 +100,6 @@ async fn peak_with(concurrency: usize, blocking: bool) -> usize {
         alert_time_limit: Duration::from_secs(172_800),
         explicit_start: None,
         explicit_end: None,
-        default_start: None,
     };
     let rules: Vec<Rule> = ["a", "b", "c", "d"]
         .iter()

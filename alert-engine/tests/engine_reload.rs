@@ -76,7 +76,6 @@ fn engine(rules: &[(&str, &str)]) -> (Engine, Arc<LocalBackend>, UnboundedReceiv
         alert_time_limit: Duration::from_secs(2 * 86_400),
         explicit_start: None,
         explicit_end: None,
-        default_start: None,
     };
     let rules: Vec<Rule> = load(rules).into_iter().map(|(_, r)| r.unwrap()).collect();
     let engine = Engine::new(

@@ -61,7 +61,6 @@ fn settings() -> RunSettings {
         alert_time_limit: Duration::from_secs(2 * 86_400),
         explicit_start: None,
         explicit_end: None,
-        default_start: None,
     }
 }
 

@@ -116,7 +116,6 @@ async fn a_failing_query_is_recorded_and_reported_while_the_other_rule_alerts() 
         alert_time_limit: Duration::from_secs(172_800),
         explicit_start: Some(at("2026-01-01T00:00:00Z")),
         explicit_end: Some(at("2026-01-01T01:00:00Z")),
-        default_start: None,
     };
     let store = Arc::new(MemoryStore::new());
     let mut engine =

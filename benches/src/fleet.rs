@@ -100,7 +100,6 @@ pub fn run_settings(global: &GlobalConfig) -> RunSettings {
         alert_time_limit: global.alert_time_limit,
         explicit_start: None,
         explicit_end: None,
-        default_start: None,
     }
 }
 

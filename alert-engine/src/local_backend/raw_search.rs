@@ -63,14 +63,13 @@ struct CompiledSearch {
 /// Runs a search body over the backend's documents.
 pub(super) fn run(backend: &LocalBackend, search: &RawSearch<'_>) -> Result<Value> {
     let started = Instant::now();
-    let compiled = compile(
-        search.body,
-        &Context::new(&backend.timestamp_field, search.now),
-    )?;
+    let index = backend.first_index();
+    let timestamp_field = index.time.field.as_str();
+    let compiled = compile(search.body, &Context::new(timestamp_field, search.now))?;
     let indices = IndexPatterns::new(search.indices);
-    let docs = backend.docs.read().unwrap_or_else(|p| p.into_inner());
+    let docs = index.docs.read().unwrap_or_else(|p| p.into_inner());
     let filter = &compiled.filter;
-    let matched: Vec<&Event> = in_time_bounds(&docs.events, filter, &backend.timestamp_field)
+    let matched: Vec<&Event> = in_time_bounds(&docs.events, filter, timestamp_field)
         .iter()
         .filter(|e| indices.admits(&e.source) && filter.matches(&e.source))
         .collect();

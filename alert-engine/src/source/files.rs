@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::reader::read_entries;
 use crate::Result;
 use crate::local_backend::LocalBackend;
-use crate::test_rule::read_entries;
 
 /// What loading the files found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

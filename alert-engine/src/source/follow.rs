@@ -14,6 +14,7 @@ use alert_core::time::Timestamp;
 use serde_json::Value;
 
 use super::expand;
+use super::reader::parse_document;
 use crate::Result;
 use crate::local_backend::LocalBackend;
 
@@ -399,19 +400,18 @@ impl Batch {
         if text.is_empty() {
             return;
         }
-        match serde_json::from_slice::<Value>(text) {
-            Ok(Value::Object(mut map)) => {
-                map.entry("_id")
-                    .or_insert_with(|| Value::String(format!("{id_prefix}@{offset}")));
-                self.docs.push(Value::Object(map));
+        match parse_document(offset, text) {
+            Ok((_, mut doc)) => {
+                if let Value::Object(map) = &mut doc {
+                    map.entry("_id")
+                        .or_insert_with(|| Value::String(format!("{id_prefix}@{offset}")));
+                }
+                self.docs.push(doc);
                 self.offsets.push(offset);
             }
-            Ok(_) => report
+            Err((_, why)) => report
                 .skipped
-                .push(format!("{}:{offset}: not a JSON object", path.display())),
-            Err(e) => report
-                .skipped
-                .push(format!("{}:{offset}: invalid JSON: {e}", path.display())),
+                .push(format!("{}:{offset}: {why}", path.display())),
         }
     }
 

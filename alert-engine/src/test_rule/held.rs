@@ -10,7 +10,7 @@ use alert_core::document::Event;
 use alert_core::time::Timestamp;
 use serde_json::Value;
 
-use super::data_file::Position;
+use crate::source::reader::Position;
 
 /// Filter-passing documents with their timestamps, sortable by time.
 #[derive(Default)]

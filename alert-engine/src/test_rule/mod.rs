@@ -4,7 +4,6 @@
 //! timestamp and fed to the rule type in the segments ElastAlert2's `run_rule` uses.
 
 mod cluster;
-mod data_file;
 mod held;
 mod projected;
 mod reading;
@@ -16,14 +15,15 @@ use std::path::Path;
 use crate::Result;
 use crate::disk_files::DiskFiles;
 use crate::local_query::{LocalQuery, feed_baseline};
+use crate::source::reader::read_entries;
 use alert_core::alert::Match;
 use alert_core::config::Rule;
+use alert_core::document::TimeField;
 use alert_core::filter::Filter;
 use alert_core::plan::{QueryKind, Segment, default_offline_range, segment_size, segments};
 use alert_core::rules::{RuleType, build_with_files, list_query_filter};
 use alert_core::time::{Duration, Timestamp};
 pub use cluster::run_test_rule_on_backend;
-pub(crate) use data_file::read_entries;
 use held::HeldDocuments;
 use reading::{LineParsing, accept};
 pub use save::save_matches;
@@ -89,11 +89,12 @@ pub fn run_test_rule(
     let mut report = TestRuleReport::default();
     let mut held = HeldDocuments::default();
     let mut bounds: Option<(Timestamp, Timestamp)> = None;
+    let time = TimeField::of(rule);
     read_entries(
         data,
         &mut |entry| {
             let looked = parsing.look(entry);
-            accept(rule, &filter, looked, &mut report, &mut bounds, &mut held);
+            accept(&time, &filter, looked, &mut report, &mut bounds, &mut held);
             options
                 .max_docs
                 .is_none_or(|max| report.documents_read < max)

@@ -2,15 +2,15 @@
 //! if it passes.
 
 use alert_core::config::Rule;
-use alert_core::document::lookup_es_key;
+use alert_core::document::TimeField;
 use alert_core::filter::Filter;
 use alert_core::time::Timestamp;
 use serde_json::Value;
 
-use super::data_file::{self, Entry, Position, parse_document};
 use super::held::HeldDocuments;
 use super::projected::{Projected, WantedKeys, parse_projected, top_level_keys};
 use super::{SkippedEntry, TestRuleReport};
+use crate::source::reader::{self, Entry, Position, parse_document};
 
 /// How NDJSON lines are parsed before the filter decides on them.
 pub(super) enum LineParsing {
@@ -64,9 +64,7 @@ impl LineParsing {
                         _ => Looked::Projected(position, doc, text),
                     })
                 }
-                Some(Projected::NotAnObject(kind)) => {
-                    Err((position, data_file::not_an_object(kind)))
-                }
+                Some(Projected::NotAnObject(kind)) => Err((position, reader::not_an_object(kind))),
                 // The full parse words the error (where in the line, and what).
                 None => parse_document(position, text).map(|(p, v)| Looked::Full(p, v)),
             },
@@ -77,7 +75,7 @@ impl LineParsing {
 
 /// Holds one file entry if it passes the filters, counting as it goes.
 pub(super) fn accept(
-    rule: &Rule,
+    time: &TimeField,
     filter: &Filter,
     looked: std::result::Result<Looked<'_>, (Position, String)>,
     report: &mut TestRuleReport,
@@ -92,15 +90,8 @@ pub(super) fn accept(
             return;
         }
     };
-    let raw = lookup_es_key(&doc, &rule.timestamp_field);
-    let Some(timestamp) = raw.and_then(|v| rule.timestamp_type.parse_value(v)) else {
-        let reason = match raw {
-            None | Some(Value::Null) => format!("no timestamp field '{}'", rule.timestamp_field),
-            Some(v) => format!(
-                "cannot read {} as a timestamp in '{}'",
-                v, rule.timestamp_field
-            ),
-        };
+    let Some(timestamp) = time.read(&doc) else {
+        let reason = time.why_unreadable(&doc);
         report.skipped.push(SkippedEntry { position, reason });
         return;
     };
@@ -130,13 +121,14 @@ mod tests {
     /// Every line through `accept`, parsed as `parsing` says: the report and the events.
     fn accept_all(rule: &Rule, parsing: &LineParsing, lines: &[&[u8]]) -> (String, Vec<String>) {
         let filter = Filter::compile(&rule.filter, Timestamp::from_micros(0)).unwrap();
+        let time = TimeField::of(rule);
         let mut report = TestRuleReport::default();
         let mut bounds = None;
         let mut held = HeldDocuments::default();
         for (i, line) in lines.iter().enumerate() {
             let entry = Entry::Line(i as u64 + 1, line);
             let looked = parsing.look(entry);
-            accept(rule, &filter, looked, &mut report, &mut bounds, &mut held);
+            accept(&time, &filter, looked, &mut report, &mut bounds, &mut held);
         }
         let events = held.events(rule, 0..held.len());
         let events = events

@@ -1,4 +1,5 @@
-//! Reading a test data file: NDJSON (one document per line) or a JSON array of documents.
+//! The one document reader of the local sources: NDJSON (one document per line) or a JSON
+//! array of documents, from a file, a followed file or stdin.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};

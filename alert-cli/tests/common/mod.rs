@@ -1,0 +1,3 @@
+//! Helpers shared by the binary's test files.
+
+pub(crate) mod conformance;
