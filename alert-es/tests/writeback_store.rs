@@ -185,6 +185,28 @@ async fn a_replayed_run_neither_duplicates_an_alert_nor_resets_its_deliveries() 
 }
 
 #[tokio::test]
+async fn identical_alerts_of_one_run_are_each_kept_and_a_replay_adds_none() {
+    let (store, memory, _server) = store().await;
+    // A flatline with `use_count_query` and `realert: 0`: the same match twice in one run.
+    let same = || {
+        let mut a = alert(AlertState::Active, 100, &["post"]);
+        a.matches.truncate(1);
+        AlertWrite::New(a)
+    };
+    let commit = run(100, vec![], vec![same(), same(), same()]);
+    let ids = store.commit_run(&commit).await.unwrap();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+        "{ids:?}"
+    );
+    assert_eq!(docs(&memory, "wb").len(), 3);
+    assert_eq!(store.due_deliveries(t(100), 10).await.unwrap().len(), 3);
+    assert_eq!(store.commit_run(&commit).await.unwrap(), ids);
+    assert_eq!(docs(&memory, "wb").len(), 3, "the replay wrote nothing new");
+}
+
+#[tokio::test]
 async fn a_run_that_failed_before_its_status_is_replayed_without_a_second_alert() {
     let (store, memory, _server) = store().await;
     let commit = run(

@@ -37,18 +37,28 @@ fn match_hash(matched: &Match, occurrence: usize) -> u64 {
     ])
 }
 
-/// The id of a new alert: a hash of its rule, aggregation key and first match.
+/// The id of a new alert: a hash of its rule, aggregation key and first match, and of
+/// `occurrence`, how many alerts with the same three came before it in the same run. A run
+/// may raise identical alerts (a flatline with `use_count_query` and `realert: 0`), and
+/// ElastAlert2 sends each; a replay of the run raises them in the same order, so its writes
+/// still conflict one for one.
 ///
 /// ```
 /// use alert_core::alert::Match;
 /// use alert_core::time::Timestamp;
 /// use alert_es::writeback::alert_id_of;
 /// let m = Match { timestamp: Timestamp::from_micros(1), body: Default::default() };
-/// assert_eq!(alert_id_of("r", None, Some(&m)), alert_id_of("r", None, Some(&m)));
-/// assert_ne!(alert_id_of("r", None, Some(&m)), alert_id_of("s", None, Some(&m)));
+/// assert_eq!(alert_id_of("r", None, Some(&m), 0), alert_id_of("r", None, Some(&m), 0));
+/// assert_ne!(alert_id_of("r", None, Some(&m), 0), alert_id_of("s", None, Some(&m), 0));
+/// assert_ne!(alert_id_of("r", None, Some(&m), 0), alert_id_of("r", None, Some(&m), 1));
 /// ```
-pub fn alert_id_of(rule: &str, aggregation_key: Option<&str>, first: Option<&Match>) -> AlertId {
-    let first_hash = first.map(|m| match_hash(m, 0)).unwrap_or(0);
+pub fn alert_id_of(
+    rule: &str,
+    aggregation_key: Option<&str>,
+    first: Option<&Match>,
+    occurrence: usize,
+) -> AlertId {
+    let first_hash = first.map(|m| match_hash(m, occurrence)).unwrap_or(0);
     let hash = fnv1a(&[
         rule.as_bytes(),
         aggregation_key.unwrap_or("\u{0}").as_bytes(),
@@ -120,12 +130,12 @@ mod tests {
 
     #[test]
     fn alert_ids_depend_on_rule_key_and_first_match_only() {
-        let id = alert_id_of("r", Some("k"), Some(&m(1)));
+        let id = alert_id_of("r", Some("k"), Some(&m(1)), 0);
         let cases = [
-            (alert_id_of("r", Some("k"), Some(&m(1))), true),
-            (alert_id_of("r", None, Some(&m(1))), false),
-            (alert_id_of("r", Some("k"), Some(&m(2))), false),
-            (alert_id_of("r2", Some("k"), Some(&m(1))), false),
+            (alert_id_of("r", Some("k"), Some(&m(1)), 0), true),
+            (alert_id_of("r", None, Some(&m(1)), 0), false),
+            (alert_id_of("r", Some("k"), Some(&m(2)), 0), false),
+            (alert_id_of("r2", Some("k"), Some(&m(1)), 0), false),
         ];
         for (other, same) in cases {
             assert_eq!(other == id, same);
@@ -135,7 +145,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip_through_their_documents() {
-        let id = alert_id_of("r", None, Some(&m(3)));
+        let id = alert_id_of("r", None, Some(&m(3)), 0);
         assert_eq!(alert_id_from_doc_id(&alert_doc_id(id)), Some(id));
         assert_eq!(alert_id_from_doc_id("AbC123"), None);
         assert_eq!(split_outbox_id(outbox_id(id, 3)), (id, 3));

@@ -20,7 +20,7 @@
 //! alert.) Delivery outcomes update the head with `if_seq_no`/`if_primary_term`.
 
 use alert_core::alert::{
-    AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match,
+    AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match, NewAlert,
     OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,
     StoredAlert,
 };
@@ -178,10 +178,18 @@ impl EsStateStore {
     ) -> CoreResult<(Vec<(String, Value)>, Vec<AlertId>)> {
         let mut docs = Vec::new();
         let mut ids = Vec::new();
+        let mut raised: Vec<&NewAlert> = Vec::new();
         for write in &commit.alerts {
             match write {
                 AlertWrite::New(new) => {
-                    let head = new_head(new, commit.at);
+                    let same = |a: &&NewAlert| {
+                        a.rule == new.rule
+                            && a.aggregation_key == new.aggregation_key
+                            && a.matches.first() == new.matches.first()
+                    };
+                    let occurrence = raised.iter().filter(|a| same(a)).count();
+                    raised.push(new);
+                    let head = new_head(new, commit.at, occurrence);
                     ids.push(head.alert.id);
                     docs.push((head.doc_id(), head.to_document()));
                     let rest = new.matches.get(1..).unwrap_or_default();

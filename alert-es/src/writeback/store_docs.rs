@@ -15,11 +15,13 @@ use super::store_io::StoredDoc;
 
 type CoreResult<T> = alert_core::Result<T>;
 
-pub(crate) fn new_head(new: &NewAlert, at: Timestamp) -> AlertHead {
+/// The head of a new alert, the `occurrence`-th of its rule, key and first match in its run.
+pub(crate) fn new_head(new: &NewAlert, at: Timestamp, occurrence: usize) -> AlertHead {
     let id = alert_id_of(
         &new.rule,
         new.aggregation_key.as_deref(),
         new.matches.first(),
+        occurrence,
     );
     let mut head = AlertHead {
         alert: StoredAlert {
