@@ -10,7 +10,7 @@ use std::sync::Arc;
 use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, load_rule_file};
 use alert_core::port::{Notifier, StateStore};
 use alert_core::run_window::StartSettings;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_engine::delivery::Notifiers;
 use alert_engine::engine::Engine;
 use alert_engine::local_backend::LocalBackend;
@@ -88,7 +88,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 4. ...and runs the engine on its own schedule, with its own notion of now.
-    let report = engine.run_cycle(base.plus(Duration::from_mins(1))).await?;
+    let report = engine
+        .run_cycle(WallTime::from_data_time(base.plus(Duration::from_mins(1))))
+        .await?;
     println!(
         "ran {} rule(s), delivered {} alert(s)",
         report.runs.len(),

@@ -1,7 +1,7 @@
-//! What people deploy is what is tested: for every conformance case, `alert run --once` over
-//! the case's data delivers exactly the matches `alert test-rule` prints (realert 0, a
-//! `command` alerter piping each alert's matches as JSON into a file), and both are
-//! ElastAlert2's. The same holds with the timestamp rewritten to epoch milliseconds, epoch
+//! What people deploy is what is tested: for every conformance case, `alert run --once` and
+//! the daemon (`alert run --start --end`) over the case's data deliver exactly the matches
+//! `alert test-rule` prints (realert 0, a `command` alerter piping each alert's matches as
+//! JSON into a file), and all three are ElastAlert2's. The same holds with the timestamp rewritten to epoch milliseconds, epoch
 //! seconds and a custom `timestamp_format` field, read through `timestamp_field`,
 //! `timestamp_type` and `timestamp_format` on both paths.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
@@ -11,6 +11,7 @@ mod common;
 use std::path::Path;
 use std::sync::Mutex;
 
+use alert_core::plan::{Segment, default_offline_range};
 use alert_core::time::Timestamp;
 use assert_cmd::Command;
 use serde_json::{Value, json};
@@ -150,14 +151,26 @@ impl Setup {
 
     /// What `alert run --once` delivers: every match of every alert the command received.
     fn run_once(&self) -> Result<Vec<Value>, String> {
+        self.run(&["--once"])
+    }
+
+    /// What the daemon delivers over `range` (`--start`, `--end`; it stops after the run).
+    fn daemon(&self, range: Segment) -> Result<Vec<Value>, String> {
+        let (start, end) = (range.start.to_iso(), range.end.to_iso());
+        self.run(&["--start", &start, "--end", &end])
+    }
+
+    fn run(&self, mode: &[&str]) -> Result<Vec<Value>, String> {
         let output = self
             .alert()
-            .args(["run", "--once", "--config", "config.yaml"])
+            .args(["run", "--config", "config.yaml"])
+            .args(mode)
+            .timeout(std::time::Duration::from_secs(120))
             .output()
             .unwrap();
         if !output.status.success() {
             return Err(format!(
-                "run --once failed: {}",
+                "run {mode:?} failed: {}",
                 String::from_utf8_lossy(&output.stderr).trim()
             ));
         }
@@ -213,30 +226,19 @@ fn sorted(value: Value) -> Value {
     }
 }
 
-/// Problems of one case on one clock, empty when both paths agree and are ElastAlert2's.
-fn check(case: &Path, clock: Clock, data: &str) -> Vec<String> {
+/// Problems of one case on one clock, empty when the three paths agree and are ElastAlert2's.
+fn check(case: &Path, clock: Clock, data: &str, range: Segment) -> Vec<String> {
     let setup = Setup::new(case, clock, data);
-    let (printed, delivered) = match (setup.test_rule(), setup.run_once()) {
-        (Ok(p), Ok(d)) => (p, d),
-        (p, d) => return [p.err(), d.err()].into_iter().flatten().collect(),
-    };
+    // The daemon keeps its own state and receiver file.
+    let daemon = Setup::new(case, clock, data);
+    let (printed, delivered, by_daemon) =
+        match (setup.test_rule(), setup.run_once(), daemon.daemon(range)) {
+            (Ok(p), Ok(d), Ok(r)) => (p, d, r),
+            (p, d, r) => return [p.err(), d.err(), r.err()].into_iter().flatten().collect(),
+        };
     let mut problems = Vec::new();
-    let mut a: Vec<String> = printed.iter().cloned().map(without_id).collect();
-    let mut b: Vec<String> = delivered.iter().cloned().map(without_id).collect();
-    a.sort();
-    b.sort();
-    if a != b {
-        let only_printed = a.iter().filter(|m| !b.contains(m)).count();
-        let only_delivered = b.iter().filter(|m| !a.contains(m)).count();
-        problems.push(format!(
-            "test-rule printed {} matches, run --once delivered {}; {only_printed} only printed, \
-             {only_delivered} only delivered (first printed: {:?}, first delivered: {:?})",
-            a.len(),
-            b.len(),
-            a.iter().find(|m| !b.contains(m)),
-            b.iter().find(|m| !a.contains(m)),
-        ));
-    }
+    problems.extend(differ("run --once", &printed, &delivered));
+    problems.extend(differ("the daemon", &printed, &by_daemon));
     let mut actual: Vec<Value> = delivered.into_iter().map(|m| clock.normalize(m)).collect();
     for problem in compare(&mut expected(case), &mut actual)
         .into_iter()
@@ -247,9 +249,46 @@ fn check(case: &Path, clock: Clock, data: &str) -> Vec<String> {
     problems
 }
 
+/// How `path`'s deliveries differ from what test-rule printed, if they do.
+fn differ(path: &str, printed: &[Value], delivered: &[Value]) -> Option<String> {
+    let mut a: Vec<String> = printed.iter().cloned().map(without_id).collect();
+    let mut b: Vec<String> = delivered.iter().cloned().map(without_id).collect();
+    a.sort();
+    b.sort();
+    (a != b).then(|| {
+        let only_printed = a.iter().filter(|m| !b.contains(m)).count();
+        let only_delivered = b.iter().filter(|m| !a.contains(m)).count();
+        format!(
+            "test-rule printed {} matches, {path} delivered {}; {only_printed} only printed, \
+             {only_delivered} only delivered (first printed: {:?}, first delivered: {:?})",
+            a.len(),
+            b.len(),
+            a.iter().find(|m| !b.contains(m)),
+            b.iter().find(|m| !a.contains(m)),
+        )
+    })
+}
+
+/// The range `alert test-rule` takes over the data: its first time floored to the minute
+/// (the cases' `run_every`) and its last.
+fn data_range(data: &str) -> Segment {
+    let times: Vec<Timestamp> = data
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let doc: Value = serde_json::from_str(l).unwrap();
+            Timestamp::parse_iso(doc["@timestamp"].as_str().unwrap()).unwrap()
+        })
+        .collect();
+    let first = times.iter().min().copied().unwrap();
+    let last = times.iter().max().copied().unwrap();
+    default_offline_range(first, last, alert_core::time::Duration::from_mins(1))
+}
+
 /// Every case on `clock`, two at a time.
 fn every_case_on(clock: Clock) {
     let data = std::fs::read_to_string(conformance_dir().join("data/seed1_20k.ndjson")).unwrap();
+    let range = data_range(&data);
     let cases = cases();
     let next = Mutex::new(cases.iter());
     let report = Mutex::new(Vec::new());
@@ -257,7 +296,7 @@ fn every_case_on(clock: Clock) {
         for _ in 0..2 {
             scope.spawn(|| {
                 while let Some(case) = next.lock().unwrap().next() {
-                    let problems = check(case, clock, &data);
+                    let problems = check(case, clock, &data, range);
                     if !problems.is_empty() {
                         let name = case.file_name().unwrap().to_string_lossy().into_owned();
                         report

@@ -44,7 +44,9 @@ fn run_once_alerts_through_the_debug_notifier_and_a_second_run_finds_nothing_new
         .stdout(predicate::str::contains("status: 500"))
         .stderr(predicate::str::contains("read 60 documents from 1 file(s)"))
         .stderr(predicate::str::contains(
-            "rule 'server-errors': 5 hits, 5 matches, 1 alerted, 4 silenced",
+            "rule 'server-errors': 5 hits, 5 matches, 1 alerted, \
+             4 suppressed by realert until 2026-01-01T08:23:15.444Z; \
+             1 written, 1 delivered, 0 failed",
         ))
         .stderr(predicate::str::contains(
             "4 delivered, 0 to retry, 0 failed; 0 waiting in the outbox",
@@ -123,10 +125,11 @@ fn a_silenced_rule_does_not_alert_and_silences_are_listed() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "rule 'server-errors': 5 hits, 5 matches, 0 alerted, 5 silenced",
+            "rule 'server-errors': 5 hits, 5 matches, 0 alerted, 5 silenced until ",
         ))
         .stderr(predicate::str::contains(
-            "rule 'root-login': 8 hits, 8 matches, 2 alerted, 6 silenced",
+            "rule 'root-login': 8 hits, 8 matches, 2 alerted, \
+             4 suppressed by realert until 2026-01-01T08:23:15.444Z, 2 silenced until ",
         ));
 }
 
@@ -167,7 +170,9 @@ fn test_rule_save_keeps_matches_in_the_shared_store_without_delivering_them() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "rule 'server-errors': 5 hits, 5 matches, 1 alerted, 4 silenced",
+            "rule 'server-errors': 5 hits, 5 matches, 1 alerted, \
+             4 suppressed by realert until 2026-01-01T08:23:15.444Z; \
+             1 written, 1 delivered, 0 failed",
         ))
         .stderr(predicate::str::contains(
             "4 delivered, 0 to retry, 0 failed; 0 waiting in the outbox",

@@ -15,7 +15,7 @@ use crate::alert::{
 use crate::config::{AlerterRef, Rule};
 use crate::document::Event;
 use crate::plan::Segment;
-use crate::time::Timestamp;
+use crate::time::{Timestamp, WallTime};
 
 /// A time range with explicit bounds: rule queries are `(start, end]`, new_term's baseline
 /// windows `[start, end)`.
@@ -173,12 +173,13 @@ pub trait StateStore: Send + Sync {
     /// The rule's aggregating alerts.
     async fn open_aggregates(&self, rule: &str) -> Result<Vec<OpenAggregate>>;
 
-    /// Turns aggregating alerts whose `alert_time` has come into active alerts with outbox rows
-    /// (one per alerter, `deadline` = now + the alert's time limit), returning their ids.
-    async fn release_due_aggregates(&self, now: Timestamp) -> Result<Vec<AlertId>>;
+    /// Turns aggregating alerts whose `alert_time` has come by `now` (data time) into active
+    /// alerts with outbox rows (one per alerter, `deadline` = `at` + the alert's time limit),
+    /// returning their ids.
+    async fn release_due_aggregates(&self, now: Timestamp, at: WallTime) -> Result<Vec<AlertId>>;
 
-    /// Pending outbox rows whose next attempt is due, oldest first.
-    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxItem>>;
+    /// Pending outbox rows whose next attempt is due by `now` (wall clock), oldest first.
+    async fn due_deliveries(&self, now: WallTime, limit: usize) -> Result<Vec<OutboxItem>>;
 
     /// Records the outcome of a send attempt on an outbox row.
     async fn record_delivery(&self, id: OutboxId, outcome: &DeliveryOutcome) -> Result<()>;
@@ -301,7 +302,7 @@ mod tests {
             rule: rule.name.clone(),
             aggregation_key: None,
             state: AlertState::Active,
-            created_at: Timestamp::from_micros(0),
+            created_at: crate::time::WallTime::from_micros(0),
             alert_time: Timestamp::from_micros(0),
             matches: Vec::new(),
         };

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use alert_core::alert::{DeliveryOutcome, ErrorRecord, OutboxItem};
+use alert_core::alert::{DeliveryOutcome, ErrorRecord, OutboxId, OutboxItem};
 use alert_core::config::Rule;
 use alert_core::port::{Notification, Notifier, StateStore};
 use alert_core::template::add_discover_urls;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, WallTime};
 
 use crate::Result;
 
@@ -65,23 +65,44 @@ pub struct DeliveryReport {
     pub waiting: u64,
     /// One line per row given up on: `alert <id> of rule '<rule>' via <alerter>: <error>`.
     pub failures: Vec<String>,
+    /// The rows that failed this pass and wait for another attempt, each with its line
+    /// (`alert <id> of rule '<rule>' via <alerter>: <error>`).
+    pub pending: Vec<(OutboxId, String)>,
+    /// The rows delivered or given up on this pass.
+    pub settled: Vec<OutboxId>,
     /// The rule of each row delivered (for per-rule counters).
     pub delivered_rules: Vec<String>,
     /// The rule of each row that failed this pass (retrying or given up on).
     pub failed_rules: Vec<String>,
 }
 
-/// Sends every outbox row due at `now` (up to `limit`) once, recording each outcome.
+impl DeliveryReport {
+    /// Adds the counts and lines of a later pass (`waiting` is the later pass's).
+    pub fn absorb(&mut self, later: DeliveryReport) {
+        self.delivered += later.delivered;
+        self.retrying += later.retrying;
+        self.failed += later.failed;
+        self.waiting = later.waiting;
+        self.failures.extend(later.failures);
+        self.pending.extend(later.pending);
+        self.settled.extend(later.settled);
+        self.delivered_rules.extend(later.delivered_rules);
+        self.failed_rules.extend(later.failed_rules);
+    }
+}
+
+/// Sends every outbox row due by `due_by` (up to `limit`) once at `now` (wall clock; `due_by`
+/// is `now` but for a one-shot run, which takes every pending row), recording each outcome.
 pub async fn deliver_due(
     store: &dyn StateStore,
     rules: &HashMap<String, Rule>,
     notifiers: &Notifiers,
     backoff: Backoff,
-    now: Timestamp,
+    (due_by, now): (WallTime, WallTime),
     limit: usize,
 ) -> Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
-    for item in store.due_deliveries(now, limit).await? {
+    for item in store.due_deliveries(due_by, limit).await? {
         let Some(outcome) = attempt(&item, rules, notifiers, backoff, now).await else {
             report.waiting += 1;
             continue;
@@ -90,6 +111,7 @@ pub async fn deliver_due(
             DeliveryOutcome::Delivered { .. } => {
                 report.delivered += 1;
                 report.delivered_rules.push(item.alert.rule.clone());
+                report.settled.push(item.id);
             }
             DeliveryOutcome::Retry {
                 error,
@@ -98,6 +120,7 @@ pub async fn deliver_due(
             } => {
                 report.retrying += 1;
                 report.failed_rules.push(item.alert.rule.clone());
+                report.pending.push((item.id, line_of(&item, error)));
                 tracing::warn!(
                     rule = %item.alert.rule,
                     alerter = %item.alerter,
@@ -109,11 +132,9 @@ pub async fn deliver_due(
             DeliveryOutcome::Failed { error, at } => {
                 report.failed += 1;
                 report.failed_rules.push(item.alert.rule.clone());
+                report.settled.push(item.id);
                 crate::metrics::record_error();
-                let line = format!(
-                    "alert {} of rule '{}' via {}: {error}",
-                    item.alert.id, item.alert.rule, item.alerter
-                );
+                let line = line_of(&item, error);
                 store
                     .record_error(&ErrorRecord {
                         rule: Some(item.alert.rule.clone()),
@@ -130,13 +151,21 @@ pub async fn deliver_due(
     Ok(report)
 }
 
+/// `alert <id> of rule '<rule>' via <alerter>: <error>`.
+fn line_of(item: &OutboxItem, error: &str) -> String {
+    format!(
+        "alert {} of rule '{}' via {}: {error}",
+        item.alert.id, item.alert.rule, item.alerter
+    )
+}
+
 /// One send attempt, or `None` when the rule or notifier is not available.
 async fn attempt(
     item: &OutboxItem,
     rules: &HashMap<String, Rule>,
     notifiers: &Notifiers,
     backoff: Backoff,
-    now: Timestamp,
+    now: WallTime,
 ) -> Option<DeliveryOutcome> {
     let rule = rules.get(&item.alert.rule)?;
     let alerter = rule

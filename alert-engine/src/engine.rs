@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use alert_core::alert::ErrorRecord;
+use alert_core::alert::{ErrorRecord, OutboxId};
 use alert_core::config::{ConfigFiles, Rule};
 use alert_core::plan::Segment;
 use alert_core::port::{SearchBackend, StateStore};
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 
@@ -122,17 +122,33 @@ impl Engine {
             .collect()
     }
 
-    /// Runs every rule once at `now`, then releases due aggregates and delivers the outbox.
-    /// A failing rule is reported and recorded in the store; the others still run. Rule runs
-    /// are spawned on the current tokio runtime (a multi-thread one runs them in parallel).
-    pub async fn run_cycle(&mut self, now: Timestamp) -> Result<CycleReport> {
+    /// Runs every rule once at `now` (wall clock), then releases due aggregates and delivers
+    /// the outbox. A failing rule is reported and recorded in the store; the others still
+    /// run. Rule runs are spawned on the current tokio runtime (a multi-thread one runs them
+    /// in parallel).
+    pub async fn run_cycle(&mut self, now: WallTime) -> Result<CycleReport> {
         self.run_rules(now, true).await
     }
 
     /// Runs the rules whose `run_every` has passed, then releases due aggregates and delivers
     /// the outbox (the daemon's tick).
-    pub async fn run_due(&mut self, now: Timestamp) -> Result<CycleReport> {
+    pub async fn run_due(&mut self, now: WallTime) -> Result<CycleReport> {
         self.run_rules(now, false).await
+    }
+
+    /// The data time the engine stands at: where the rules' fixed ranges end (`--end`, or
+    /// `--once` over files), else the wall clock's now (a live run, whose data arrives as it
+    /// happens). Aggregates are released by this time.
+    pub fn data_now(&self, now: WallTime) -> Timestamp {
+        let offline = self
+            .runners
+            .iter()
+            .filter_map(RuleRunner::offline_end)
+            .max();
+        self.settings
+            .explicit_end
+            .or(offline)
+            .unwrap_or_else(|| now.as_data_time())
     }
 
     /// The oldest document time any rule may still query (`None`: keep everything).
@@ -149,7 +165,7 @@ impl Engine {
     /// Runs the due rules, up to `max_threads` at once, each as its own task so that their
     /// CPU work (filtering, the rule type) spreads over the runtime's worker threads. Results
     /// keep the rules' order; every runner is back in place afterwards.
-    async fn run_each(&mut self, now: Timestamp, all: bool) -> Vec<(String, Result<RunReport>)> {
+    async fn run_each(&mut self, now: WallTime, all: bool) -> Vec<(String, Result<RunReport>)> {
         let mut slots: Vec<Option<RuleRunner>> = std::mem::take(&mut self.runners)
             .into_iter()
             .map(Some)
@@ -194,7 +210,7 @@ impl Engine {
         outcomes
     }
 
-    async fn run_rules(&mut self, now: Timestamp, all: bool) -> Result<CycleReport> {
+    async fn run_rules(&mut self, now: WallTime, all: bool) -> Result<CycleReport> {
         let mut report = CycleReport::default();
         let outcomes = self.run_each(now, all).await;
         let store = self.store.as_ref();
@@ -217,21 +233,75 @@ impl Engine {
             };
             report.runs.push((name, outcome));
         }
-        report.released = self.store.release_due_aggregates(now).await?.len() as u64;
+        let data_now = self.data_now(now);
+        report.released = self
+            .store
+            .release_due_aggregates(data_now, now)
+            .await?
+            .len() as u64;
         report.delivery = self.deliver(now).await?;
         crate::metrics::record_delivery(&report.delivery);
         crate::metrics::set_outbox_depth(self.store.outbox_depth().await?);
         Ok(report)
     }
 
-    /// One delivery pass over the outbox rows due at `now`.
-    pub async fn deliver(&self, now: Timestamp) -> Result<DeliveryReport> {
+    /// Delivers everything due, in as many passes as it takes, then retries what failed up to
+    /// `retries` times, waiting the engine's back-off on the wall clock between rounds
+    /// (seconds, not `alert_time_limit`): what `alert run --once` does before it exits.
+    /// `earlier` is what the cycle's own pass did; the report adds up both, and its `pending`
+    /// lists the rows still failing, which stay in the outbox.
+    pub async fn drain(
+        &self,
+        clock: &(dyn Fn() -> WallTime + Sync),
+        retries: u32,
+        earlier: DeliveryReport,
+    ) -> Result<DeliveryReport> {
+        let mut total = earlier;
+        let mut pending: Vec<(OutboxId, String)> = std::mem::take(&mut total.pending);
+        // A one-shot run has no later tick: rows an earlier process left waiting for their
+        // back-off are tried now, once, and then retried as the others are.
+        let everything = WallTime::from_micros(i64::MAX);
+        let mut due_by = Some(everything);
+        for round in 0..=retries {
+            if round > 0 {
+                if pending.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(self.backoff.wait(round).to_std()).await;
+            }
+            loop {
+                let now = clock();
+                let pass = self.deliver_by(due_by.take().unwrap_or(now), now).await?;
+                let handled = pass.delivered + pass.failed + pass.retrying;
+                pending.retain(|(id, _)| !pass.settled.contains(id));
+                for (id, line) in &pass.pending {
+                    pending.retain(|(p, _)| p != id);
+                    pending.push((*id, line.clone()));
+                }
+                total.absorb(pass);
+                if handled == 0 {
+                    break;
+                }
+            }
+        }
+        total.retrying = pending.len() as u64;
+        total.pending = pending;
+        Ok(total)
+    }
+
+    /// One delivery pass over the outbox rows due at `now` (wall clock).
+    pub async fn deliver(&self, now: WallTime) -> Result<DeliveryReport> {
+        self.deliver_by(now, now).await
+    }
+
+    /// One delivery pass over the rows due by `due_by`, sent at `now`.
+    async fn deliver_by(&self, due_by: WallTime, now: WallTime) -> Result<DeliveryReport> {
         deliver_due(
             self.store.as_ref(),
             &self.rules,
             &self.notifiers,
             self.backoff,
-            now,
+            (due_by, now),
             DELIVERY_BATCH,
         )
         .await

@@ -19,7 +19,7 @@
 //! ```
 //! # use std::{collections::HashMap, path::Path, sync::Arc};
 //! # use alert_core::config::*; use alert_core::port::*; use alert_core::run_window::StartSettings;
-//! # use alert_core::time::{Duration, Timestamp};
+//! # use alert_core::time::{Duration, Timestamp, WallTime};
 //! use alert_engine::{ChannelNotifier, MemoryStore, engine::Engine, local_backend::LocalBackend};
 //! use alert_engine::rule_runner::RunSettings;
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -38,7 +38,8 @@
 //! };
 //! let mut engine = Engine::new(vec![rule], &files, backend.clone(), Arc::new(MemoryStore::new()), notifiers, settings).unwrap();
 //! backend.push(vec![serde_json::json!({"@timestamp": "2026-01-01T00:00:10Z", "level": "error"})]);
-//! engine.run_cycle(Timestamp::parse_iso("2026-01-01T00:01:00Z").unwrap()).await.unwrap();
+//! let now = Timestamp::parse_iso("2026-01-01T00:01:00Z").unwrap();
+//! engine.run_cycle(WallTime::from_data_time(now)).await.unwrap();
 //! assert_eq!(alerts.try_recv().unwrap().alert.rule, "errors");
 //! # });
 //! ```

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use alert_core::alert::{Disposition, Match, MatchProcessor, RuleStatus};
+use alert_core::alert::{AlertWrite, Disposition, Match, MatchProcessor, RuleStatus};
 use alert_core::config::{ConfigFiles, Rule};
 use alert_core::document::{Event, lookup_es_key, python_str};
 use alert_core::plan::{QueryKind, Segment, segment_size, segments};
@@ -13,7 +13,7 @@ use alert_core::port::{SearchBackend, SearchQuery, StateStore, TimeRange};
 use alert_core::rules::{RuleType, build_with_files, list_query_filter};
 use alert_core::run_window::{RunHistory, StartSettings, plan_run, run_end};
 use alert_core::schedule::{ExecutionLimit, LimitDecision};
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use serde_json::Value;
 
 use crate::Result;
@@ -46,12 +46,64 @@ pub struct RunReport {
     pub matches: u64,
     /// Matches that became or joined alerts.
     pub alerted: u64,
-    /// Matches dropped by a silence.
+    /// Matches dropped by a silence: `suppressed` by this run's realert, or by a stored one.
     pub silenced: u64,
+    /// Of `silenced`, matches dropped because an earlier match of this run set the realert
+    /// silence of their key.
+    pub suppressed: u64,
+    /// When the latest realert silence that dropped a match of this run ends.
+    pub suppressed_until: Option<Timestamp>,
+    /// When the latest stored silence that dropped a match ends.
+    pub silenced_until: Option<Timestamp>,
     /// Of `alerted`, matches added to an aggregation (sent later).
     pub aggregated: u64,
+    /// When the first aggregate these matches went to is sent (data time).
+    pub aggregated_due: Option<Timestamp>,
+    /// Alerts the store wrote: new alerts, plus aggregates that received matches.
+    pub written: u64,
     /// Silence keys realert set in this run.
     pub silences_set: Vec<String>,
+}
+
+/// The clocks of one run: the wall clock when it started (scheduling, commit time), the same
+/// instant as data time (date math in filters, a live run's end), and a monotonic start for
+/// `time_taken`.
+#[derive(Debug, Clone, Copy)]
+struct RunClock {
+    wall: WallTime,
+    data: Timestamp,
+    started: std::time::Instant,
+}
+
+impl RunReport {
+    /// Counts what became of one match.
+    fn count(&mut self, disposition: &Disposition) {
+        let later = |slot: &mut Option<Timestamp>, t: Timestamp| {
+            *slot = Some(slot.map_or(t, |s| s.max(t)));
+        };
+        match disposition {
+            Disposition::Silenced {
+                until, by_realert, ..
+            } => {
+                self.silenced += 1;
+                if *by_realert {
+                    self.suppressed += 1;
+                    later(&mut self.suppressed_until, *until);
+                } else {
+                    later(&mut self.silenced_until, *until);
+                }
+            }
+            Disposition::Alerted => self.alerted += 1,
+            Disposition::Aggregated { alert_time } => {
+                self.alerted += 1;
+                self.aggregated += 1;
+                let due = self
+                    .aggregated_due
+                    .map_or(*alert_time, |d| d.min(*alert_time));
+                self.aggregated_due = Some(due);
+            }
+        }
+    }
 }
 
 /// One loaded rule with its evaluation state across runs.
@@ -63,8 +115,8 @@ pub struct RuleRunner {
     has_run: bool,
     /// `_id` → timestamp of documents already fed (ElastAlert2's `processed_hits`).
     seen_ids: HashMap<String, Timestamp>,
-    /// When the rule is due next (its `run_every` after the last run).
-    next_due: Option<Timestamp>,
+    /// When the rule is due next (its `run_every` after the last run; wall clock).
+    next_due: Option<WallTime>,
     /// `limit_execution`.
     limit: Option<ExecutionLimit>,
     /// Over local files read in full (`alert run --once`): the range of the documents this
@@ -118,7 +170,7 @@ impl RuleRunner {
     }
 
     /// Whether the rule is due at `now` (never ran, or its `run_every` has passed).
-    pub fn is_due(&self, now: Timestamp) -> bool {
+    pub fn is_due(&self, now: WallTime) -> bool {
         self.next_due.is_none_or(|t| now >= t)
     }
 
@@ -132,24 +184,35 @@ impl RuleRunner {
         Some(previous.minus(Duration::from_micros(back)))
     }
 
-    /// Runs the rule once at `now` and commits the outcome.
+    /// Where this rule's runs end when they cover a fixed range of files (`--once`).
+    pub fn offline_end(&self) -> Option<Timestamp> {
+        self.offline_range.map(|r| r.end)
+    }
+
+    /// Runs the rule once at `now` (wall clock) and commits the outcome. The run's range
+    /// ends at `--end`, at the end of its files (`--once`), or at `now` less `query_delay`.
     pub async fn run(
         &mut self,
         backend: &dyn SearchBackend,
         store: &dyn StateStore,
         settings: &RunSettings,
-        now: Timestamp,
+        now: WallTime,
     ) -> Result<RunReport> {
+        let clock = RunClock {
+            wall: now,
+            data: now.as_data_time(),
+            started: std::time::Instant::now(),
+        };
         self.next_due = Some(now.plus(self.rule.run_every));
         let end = settings
             .explicit_end
-            .or(self.offline_range.map(|r| r.end))
-            .unwrap_or_else(|| run_end(&self.rule, now));
+            .or(self.offline_end())
+            .unwrap_or_else(|| run_end(&self.rule, clock.data));
         let mut pause = None;
         match self
             .limit
             .as_ref()
-            .map(|l| l.decide(end, self.rule.run_every, now, self.has_run))
+            .map(|l| l.decide(end, self.rule.run_every, clock.data, self.has_run))
         {
             None | Some(LimitDecision::Run) => {}
             Some(LimitDecision::Wait { until, next_start }) => {
@@ -160,7 +223,9 @@ impl RuleRunner {
                 pause = Some((until, next_start));
             }
         }
-        let report = self.run_window(backend, store, settings, end, now).await?;
+        let report = self
+            .run_window(backend, store, settings, end, clock)
+            .await?;
         if let Some((until, next_start)) = pause {
             self.pause_until(until, next_start);
         }
@@ -205,7 +270,7 @@ impl RuleRunner {
 
     /// Waits until `until`; with `limit_execution_coverage` the next run starts there.
     fn pause_until(&mut self, until: Timestamp, next_start: Option<Timestamp>) {
-        self.next_due = Some(until);
+        self.next_due = Some(WallTime::from_data_time(until));
         if let Some(start) = next_start {
             self.history.minimum_start = Some(start);
             self.history.previous_end = Some(start);
@@ -218,8 +283,9 @@ impl RuleRunner {
         store: &dyn StateStore,
         settings: &RunSettings,
         end: Timestamp,
-        now: Timestamp,
+        clock: RunClock,
     ) -> Result<RunReport> {
+        let now = clock.data;
         if !self.has_run {
             self.history.stored_end = store.rule_status(&self.rule.name).await?.map(|s| s.end);
         }
@@ -262,13 +328,13 @@ impl RuleRunner {
             end: last.end,
         };
         let report = self
-            .commit(backend, store, settings, range, hits, now)
+            .commit(backend, store, settings, range, hits, clock)
             .await?;
         self.has_run = true;
         self.history.previous_end = Some(range.end);
         self.history.minimum_start = window.minimum_start;
         let keep = self.rule.buffer_time.as_micros() + self.rule.query_delay.as_micros();
-        let horizon = now.minus(Duration::from_micros(keep));
+        let horizon = range.end.minus(Duration::from_micros(keep));
         self.seen_ids.retain(|_, t| *t >= horizon);
         Ok(report)
     }
@@ -372,16 +438,23 @@ impl RuleRunner {
         settings: &RunSettings,
         range: Segment,
         hits: u64,
-        now: Timestamp,
+        clock: RunClock,
     ) -> Result<RunReport> {
+        let now = clock.data;
         let mut matches = self.rule_type.take_matches();
         let count = matches.len() as u64;
         let silences = store
             .silences(&self.rule.name, Timestamp::from_micros(i64::MIN))
             .await?;
         let open = store.open_aggregates(&self.rule.name).await?;
-        let mut processor =
-            MatchProcessor::new(&self.rule, now, settings.alert_time_limit, silences, open)?;
+        // Realert, silences and aggregation measure data time: where this run's range ends.
+        let mut processor = MatchProcessor::new(
+            &self.rule,
+            range.end,
+            settings.alert_time_limit,
+            silences,
+            open,
+        )?;
         let mut report = RunReport {
             range: Some(range),
             hits,
@@ -394,14 +467,7 @@ impl RuleRunner {
             if !processor.is_silenced(&m) {
                 add_top_counts(&self.rule, &self.filters, backend, &mut m, now).await?;
             }
-            match processor.process(m) {
-                Disposition::Silenced { .. } => report.silenced += 1,
-                Disposition::Alerted => report.alerted += 1,
-                Disposition::Aggregated => {
-                    report.alerted += 1;
-                    report.aggregated += 1;
-                }
-            }
+            report.count(&processor.process(m));
         }
         let status = RuleStatus {
             rule: self.rule.name.clone(),
@@ -409,11 +475,20 @@ impl RuleRunner {
             end: range.end,
             hits,
             matches: count,
-            ran_at: now,
+            ran_at: clock.wall,
+            time_taken: Duration::from_micros(
+                i64::try_from(clock.started.elapsed().as_micros()).unwrap_or(i64::MAX),
+            ),
         };
-        let commit = processor.finish(status);
+        let commit = processor.finish(status, clock.wall);
         report.silences_set = commit.silences.iter().map(|s| s.key.clone()).collect();
-        store.commit_run(&commit).await?;
+        let appended = commit
+            .alerts
+            .iter()
+            .filter(|w| matches!(w, AlertWrite::Append { .. }))
+            .count();
+        let created = store.commit_run(&commit).await?;
+        report.written = (created.len() + appended) as u64;
         Ok(report)
     }
 }

@@ -10,7 +10,7 @@ use alert_core::document::TimeField;
 use alert_core::plan::default_offline_range;
 use alert_core::port::{Notifier, SearchBackend, StateStore};
 use alert_core::run_window::StartSettings;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use serde_json::Value;
 
 use crate::api::{ApiServer, ApiSettings, serve_alongside};
@@ -24,6 +24,10 @@ use crate::rule_runner::RunSettings;
 use crate::source::{FileFollower, LoadReport, SourceConfig, expand, load_files};
 use crate::store::open_state_store;
 use crate::{DiskFiles, Error, Result, process_env};
+
+/// How often `alert run --once` retries a failed delivery before it exits (with the
+/// engine's back-off: 1 s, 2 s, 4 s).
+const ONCE_RETRIES: u32 = 3;
 
 /// Builds the notifier of an alerter name (the CLI passes `alert-notify`'s registry).
 pub type NotifierFactory<'a> = &'a dyn Fn(&str) -> Result<Arc<dyn Notifier>>;
@@ -94,10 +98,43 @@ pub struct OnceReport {
     pub cycle: CycleReport,
     /// Outbox rows still waiting for delivery (kept for the next start).
     pub outbox_depth: u64,
+    /// Per rule, the aggregates still collecting matches: sent by a later run once its data
+    /// time reaches their alert time.
+    pub held: Vec<HeldAggregates>,
     /// The monitors' runs, when `monitors_folder` is set.
     pub monitors: Option<MonitorCycleReport>,
     /// Monitor files skipped (`skip_invalid`).
     pub monitor_warnings: Vec<String>,
+}
+
+/// A rule's aggregates that `alert run --once` leaves open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldAggregates {
+    /// The rule.
+    pub rule: String,
+    /// How many aggregates.
+    pub aggregates: u64,
+    /// How many matches they hold.
+    pub matches: u64,
+    /// When the first is due (data time).
+    pub first_due: Timestamp,
+}
+
+/// The open aggregates of each rule, for the run summary.
+async fn held_aggregates(store: &dyn StateStore, rules: &[&str]) -> Result<Vec<HeldAggregates>> {
+    let mut held = Vec::new();
+    for rule in rules {
+        let open = store.open_aggregates(rule).await?;
+        if let Some(first_due) = open.iter().map(|a| a.alert_time).min() {
+            held.push(HeldAggregates {
+                rule: (*rule).to_string(),
+                aggregates: open.len() as u64,
+                matches: open.iter().map(|a| a.match_count).sum(),
+                first_due,
+            });
+        }
+    }
+    Ok(held)
 }
 
 /// The rules `alert run` runs: the folder's rules (or the one named), with load errors as
@@ -172,8 +209,9 @@ pub async fn run_once(
     global: &GlobalConfig,
     options: &RunOptions,
     notifier_for: NotifierFactory<'_>,
-    now: Timestamp,
+    clock: &(dyn Fn() -> WallTime + Sync),
 ) -> Result<OnceReport> {
+    let now = clock();
     let rules = load_rules(global, options.rule.as_deref())?;
     let OnceBackend {
         backend,
@@ -212,7 +250,9 @@ pub async fn run_once(
     )?
     .with_concurrency(max_threads(global))
     .with_offline_ranges(offline_range);
-    let cycle = engine.run_cycle(now).await?;
+    let mut cycle = engine.run_cycle(now).await?;
+    let first = std::mem::take(&mut cycle.delivery);
+    cycle.delivery = engine.drain(clock, ONCE_RETRIES, first).await?;
     // Monitors run once for the period ending where the data ends (the last document of
     // local files), so their `now-30m` ranges fall on the data.
     let data_end = local
@@ -220,19 +260,21 @@ pub async fn run_once(
         .and_then(|l| l.bounds())
         .map(|(_, last)| last);
     let (monitors, monitor_warnings) = if monitors_configured(global) {
-        let monitor_now = options.end.or(data_end).unwrap_or(now);
+        let monitor_now = options.end.or(data_end).unwrap_or(now.as_data_time());
         let (service, warnings) =
             open_monitor_service(global, backend, Arc::new(move || monitor_now)).await?;
         (Some(service.run_all_once(monitor_now).await?), warnings)
     } else {
         (None, Vec::new())
     };
+    let held = held_aggregates(store.as_ref(), &engine.rule_names()).await?;
     Ok(OnceReport {
         source: loaded,
         cluster,
         disabled,
         cycle,
         outbox_depth: store.outbox_depth().await?,
+        held,
         monitors,
         monitor_warnings,
     })
@@ -287,7 +329,7 @@ pub async fn run_daemon(
     global: &GlobalConfig,
     options: &RunOptions,
     notifier_for: NotifierFactory<'_>,
-    clock: &(dyn Fn() -> Timestamp + Sync),
+    clock: &(dyn Fn() -> WallTime + Sync),
     shutdown: impl std::future::Future<Output = ()>,
     on_cycle: &mut (dyn FnMut(&CycleReport) + Send),
     on_reload: &mut (dyn FnMut(&ReloadReport) + Send),
@@ -349,7 +391,7 @@ pub async fn run_daemon(
             on_cycle(&report);
             let mut oldest = engine.oldest_needed();
             if let Some(service) = &monitors {
-                let cycle = service.run_due(clock()).await?;
+                let cycle = service.run_due(clock().as_data_time()).await?;
                 log_monitor_cycle(&cycle);
                 let needed = service.oldest_needed(cycle.enabled);
                 oldest = oldest.zip(needed).map(|(a, b)| a.min(b));
@@ -362,10 +404,18 @@ pub async fn run_daemon(
                     .checkpoint_processed(engine.oldest_needed(), store.as_ref())
                     .await?;
             }
-            // With --end, stop once the next cycle would start past it (ElastAlert2's --end).
+            // With --end, stop once the next cycle would start past it (ElastAlert2's --end),
+            // after delivering what is due, as `--once` does.
             if let Some(end) = options.end
-                && clock().plus(global.run_every) > end
+                && clock().as_data_time().plus(global.run_every) > end
             {
+                let delivery = engine
+                    .drain(clock, ONCE_RETRIES, Default::default())
+                    .await?;
+                on_cycle(&CycleReport {
+                    delivery,
+                    ..CycleReport::default()
+                });
                 return Ok(());
             }
             tokio::select! {
@@ -450,7 +500,7 @@ async fn local_source(
 /// fingerprint).
 struct RulesWatcher {
     fingerprint: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
-    last_full: Option<Timestamp>,
+    last_full: Option<WallTime>,
     period: Duration,
 }
 
@@ -467,7 +517,7 @@ impl RulesWatcher {
     fn changed(
         &mut self,
         global: &GlobalConfig,
-        now: Timestamp,
+        now: WallTime,
         only: Option<&str>,
     ) -> Option<Vec<(PathBuf, alert_core::Result<Rule>)>> {
         let current = fingerprint(global);

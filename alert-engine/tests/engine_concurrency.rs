@@ -10,7 +10,7 @@ use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, Rule, load_r
 use alert_core::document::Event;
 use alert_core::port::{AggregationAnswer, SearchBackend, SearchQuery, StateStore};
 use alert_core::run_window::StartSettings;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_engine::MemoryStore;
 use alert_engine::delivery::Notifiers;
 use alert_engine::engine::Engine;
@@ -121,7 +121,10 @@ async fn peak_with(concurrency: usize, blocking: bool) -> usize {
     .with_concurrency(concurrency);
     for minute in ["00:00:00", "00:01:00"] {
         let now = Timestamp::parse_iso(&format!("2026-01-01T{minute}Z")).unwrap();
-        let report = engine.run_cycle(now).await.unwrap();
+        let report = engine
+            .run_cycle(WallTime::from_data_time(now))
+            .await
+            .unwrap();
         let names: Vec<&str> = report.runs.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["a", "b", "c", "d"], "reports keep the rules' order");
     }

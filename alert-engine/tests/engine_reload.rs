@@ -9,7 +9,7 @@ use std::sync::Arc;
 use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, Rule, load_rules_folder};
 use alert_core::port::{Notifier, StateStore};
 use alert_core::run_window::StartSettings;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_engine::delivery::Notifiers;
 use alert_engine::engine::Engine;
 use alert_engine::local_backend::LocalBackend;
@@ -48,6 +48,11 @@ fn load(rules: &[(&str, &str)]) -> Vec<(PathBuf, alert_core::Result<Rule>)> {
 
 fn at(hh_mm_ss: &str) -> Timestamp {
     Timestamp::parse_iso(&format!("2026-01-01T{hh_mm_ss}Z")).unwrap()
+}
+
+/// The same moment on the wall clock.
+fn wall(time: &str) -> WallTime {
+    WallTime::from_data_time(at(time))
 }
 
 fn doc(hh_mm_ss: &str, fields: Value) -> Value {
@@ -102,7 +107,7 @@ fn received(alerts: &mut UnboundedReceiver<ReceivedAlert>) -> usize {
 async fn an_unchanged_rule_keeps_its_window_across_a_reload() {
     let (mut engine, backend, mut alerts) = engine(&[("rules/burst.yaml", FREQUENCY)]);
     backend.push(vec![doc("00:00:10", json!({})), doc("00:00:20", json!({}))]);
-    engine.run_cycle(at("00:01:00")).await.unwrap();
+    engine.run_cycle(wall("00:01:00")).await.unwrap();
     let report = engine.reload(
         load(&[("rules/burst.yaml", FREQUENCY)]),
         &MemoryFiles::new(),
@@ -110,7 +115,7 @@ async fn an_unchanged_rule_keeps_its_window_across_a_reload() {
     );
     assert!(report.is_empty(), "{report:?}");
     backend.push(vec![doc("00:01:10", json!({}))]);
-    engine.run_cycle(at("00:02:00")).await.unwrap();
+    engine.run_cycle(wall("00:02:00")).await.unwrap();
     assert_eq!(
         received(&mut alerts),
         1,
@@ -122,7 +127,7 @@ async fn an_unchanged_rule_keeps_its_window_across_a_reload() {
 async fn an_edit_reloads_the_rule_and_keeps_its_place_in_time() {
     let (mut engine, backend, mut alerts) = engine(&[("rules/burst.yaml", FREQUENCY)]);
     backend.push(vec![doc("00:00:10", json!({}))]);
-    engine.run_cycle(at("00:01:00")).await.unwrap();
+    engine.run_cycle(wall("00:01:00")).await.unwrap();
     let edited = FREQUENCY.replace("num_events: 3", "num_events: 1");
     let report = engine.reload(
         load(&[("rules/burst.yaml", &edited)]),
@@ -130,11 +135,11 @@ async fn an_edit_reloads_the_rule_and_keeps_its_place_in_time() {
         &factory,
     );
     assert_eq!(report.changed, ["burst"]);
-    engine.run_cycle(at("00:02:00")).await.unwrap();
+    engine.run_cycle(wall("00:02:00")).await.unwrap();
     // The document seen before the reload is not fed again (its `_id` is remembered).
     assert_eq!(received(&mut alerts), 0);
     backend.push(vec![doc("00:02:10", json!({}))]);
-    engine.run_cycle(at("00:03:00")).await.unwrap();
+    engine.run_cycle(wall("00:03:00")).await.unwrap();
     assert_eq!(received(&mut alerts), 1, "the edited num_events applies");
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, Rule, load_rule_file};
 use alert_core::port::{Notifier, StateStore};
 use alert_core::run_window::StartSettings;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_engine::delivery::Notifiers;
 use alert_engine::engine::Engine;
 use alert_engine::local_backend::LocalBackend;
@@ -44,6 +44,11 @@ fn rule(yaml: &str) -> Rule {
 
 fn at(hh_mm_ss: &str) -> Timestamp {
     Timestamp::parse_iso(&format!("2026-01-01T{hh_mm_ss}Z")).unwrap()
+}
+
+/// The same moment on the wall clock.
+fn wall(time: &str) -> WallTime {
+    WallTime::from_data_time(at(time))
 }
 
 fn doc(hh_mm_ss: &str, fields: Value) -> Value {
@@ -114,11 +119,11 @@ async fn matches_are_committed_and_delivered_once_each_across_runs() {
         backend.clone(),
         store.clone(),
     );
-    let first = s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    let first = s.engine.run_cycle(wall("00:01:00")).await.unwrap();
     assert_eq!(first.delivery.delivered, 2);
     backend.push(vec![doc("00:01:30", json!({"n": 3}))]);
     // The next run re-queries the trailing buffer_time: documents already seen are dropped.
-    s.engine.run_cycle(at("00:02:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:02:00")).await.unwrap();
     let received = drain(&mut s.alerts);
     assert_eq!(values(&received, "n"), [json!(1), json!(2), json!(3)]);
     let status = store.rule_status("r").await.unwrap().unwrap();
@@ -142,14 +147,14 @@ async fn a_restart_resumes_where_the_last_committed_run_ended_without_gap_or_dup
     {
         let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(&path).unwrap());
         let mut s = engine(r.clone(), backend.clone(), store);
-        s.engine.run_cycle(at("00:01:00")).await.unwrap();
-        s.engine.run_cycle(at("00:02:00")).await.unwrap();
+        s.engine.run_cycle(wall("00:01:00")).await.unwrap();
+        s.engine.run_cycle(wall("00:02:00")).await.unwrap();
         all.extend(drain(&mut s.alerts));
     }
     // The process is gone (its in-memory `_id` set too); a new one opens the same store.
     let store: Arc<dyn StateStore> = Arc::new(SqliteStore::open(&path).unwrap());
     let mut s = engine(r, backend, store);
-    s.engine.run_cycle(at("00:05:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:05:00")).await.unwrap();
     all.extend(drain(&mut s.alerts));
     assert_eq!(
         values(&all, "n"),
@@ -167,16 +172,16 @@ async fn realert_silences_a_key_across_runs_until_it_ends() {
         store,
     );
     backend.push(vec![doc("00:00:10", json!({"host": "a"}))]);
-    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:01:00")).await.unwrap();
     backend.push(vec![
         doc("00:01:10", json!({"host": "a"})),
         doc("00:01:20", json!({"host": "b"})),
     ]);
-    let second = s.engine.run_cycle(at("00:02:00")).await.unwrap();
+    let second = s.engine.run_cycle(wall("00:02:00")).await.unwrap();
     let run = second.runs[0].1.clone().unwrap();
     assert_eq!((run.matches, run.alerted, run.silenced), (2, 1, 1));
     backend.push(vec![doc("00:06:10", json!({"host": "a"}))]);
-    s.engine.run_cycle(at("00:07:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:07:00")).await.unwrap();
     let received = drain(&mut s.alerts);
     assert_eq!(
         values(&received, "host"),
@@ -197,14 +202,14 @@ async fn aggregation_sends_one_alert_with_every_match_when_its_window_ends() {
         doc("00:00:10", json!({"n": 1})),
         doc("00:00:20", json!({"n": 2})),
     ]);
-    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:01:00")).await.unwrap();
     backend.push(vec![doc("00:01:10", json!({"n": 3}))]);
-    s.engine.run_cycle(at("00:02:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:02:00")).await.unwrap();
     assert!(
         drain(&mut s.alerts).is_empty(),
         "nothing before the window ends"
     );
-    let third = s.engine.run_cycle(at("00:03:00")).await.unwrap();
+    let third = s.engine.run_cycle(wall("00:03:00")).await.unwrap();
     assert_eq!(third.released, 1);
     let received = drain(&mut s.alerts);
     assert_eq!(received.len(), 1);
@@ -278,7 +283,7 @@ async fn top_count_keys_count_values_around_the_match_for_its_query_key() {
             json!({"host": "a", "path": "/x", "level": "error"}),
         ),
     ]);
-    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:01:00")).await.unwrap();
     let received = drain(&mut s.alerts);
     let m = &received[0].alert.matches[0].body;
     // The rule's filter applies too: only the error document is counted.
@@ -301,7 +306,7 @@ async fn top_counts_without_filters_rank_the_most_common_values_first() {
         doc("00:00:05", json!({"host": "b", "path": "/z"})),
         doc("00:00:06", json!({"host": "b", "path": "/z"})),
     ]);
-    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:01:00")).await.unwrap();
     let received = drain(&mut s.alerts);
     let first_a = received
         .iter()
@@ -324,7 +329,7 @@ async fn include_limits_the_fields_of_matches_to_those_named_and_the_keys() {
         "00:00:10",
         json!({"host": "a", "user": "u", "secret": "s"}),
     )]);
-    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:01:00")).await.unwrap();
     let received = drain(&mut s.alerts);
     let body = &received[0].alert.matches[0].body;
     let mut keys: Vec<&String> = body.keys().collect();
@@ -353,15 +358,15 @@ async fn limit_execution_holds_a_rule_until_its_window_opens() {
         store,
     );
     backend.push(vec![doc("00:50:00", json!({"n": 1}))]);
-    let waiting = s.engine.run_due(at("00:30:00")).await.unwrap();
+    let waiting = s.engine.run_due(wall("00:30:00")).await.unwrap();
     assert_eq!(
         waiting.runs[0].1.clone().unwrap().range,
         None,
         "outside the window: no run"
     );
-    let not_due = s.engine.run_due(at("00:45:00")).await.unwrap();
+    let not_due = s.engine.run_due(wall("00:45:00")).await.unwrap();
     assert!(not_due.runs.is_empty(), "paused until 01:00");
-    let opened = s.engine.run_due(at("01:00:00")).await.unwrap();
+    let opened = s.engine.run_due(wall("01:00:00")).await.unwrap();
     assert!(opened.runs[0].1.clone().unwrap().range.is_some());
     assert_eq!(values(&drain(&mut s.alerts), "n"), [json!(1)]);
 }
@@ -378,7 +383,7 @@ async fn the_first_match_of_a_sent_alert_carries_its_kibana_discover_link() {
         store,
     );
     backend.push(vec![doc("00:00:10", json!({"n": 1}))]);
-    s.engine.run_cycle(at("00:01:00")).await.unwrap();
+    s.engine.run_cycle(wall("00:01:00")).await.unwrap();
     let received = drain(&mut s.alerts);
     let url = received[0].alert.matches[0].body["kibana_discover_url"]
         .as_str()

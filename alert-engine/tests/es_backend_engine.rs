@@ -10,7 +10,7 @@ use std::sync::Arc;
 use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, load_rule_file};
 use alert_core::port::Notifier;
 use alert_core::run_window::StartSettings;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_engine::engine::Engine;
 use alert_engine::rule_runner::RunSettings;
 use alert_engine::{ChannelNotifier, MemoryStore};
@@ -22,6 +22,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn at(iso: &str) -> Timestamp {
     Timestamp::parse_iso(iso).unwrap()
+}
+
+/// The same moment on the wall clock.
+fn wall(time: &str) -> WallTime {
+    WallTime::from_data_time(at(time))
 }
 
 /// Elasticsearch 7.10: `logs` has three errors in one scroll page, `broken` rejects the query.
@@ -120,7 +125,10 @@ async fn a_failing_query_is_recorded_and_reported_while_the_other_rule_alerts() 
     let store = Arc::new(MemoryStore::new());
     let mut engine =
         Engine::new(rules, &files, backend, store.clone(), notifiers, settings).unwrap();
-    let report = engine.run_cycle(at("2026-01-01T01:00:00Z")).await.unwrap();
+    let report = engine
+        .run_cycle(wall("2026-01-01T01:00:00Z"))
+        .await
+        .unwrap();
     let outcome = |name: &str| {
         report
             .runs

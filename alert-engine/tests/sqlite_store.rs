@@ -7,7 +7,7 @@ use std::path::Path;
 use alert_core::Error;
 use alert_core::alert::{AlertState, AlertWrite, Match, NewAlert, RuleStatus, RunCommit, Silence};
 use alert_core::port::StateStore;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_engine::SqliteStore;
 use alert_engine::store::SCHEMA_VERSION;
 use rusqlite::Connection;
@@ -15,6 +15,11 @@ use serde_json::Map;
 
 fn t(secs: i64) -> Timestamp {
     Timestamp::from_micros(secs * 1_000_000)
+}
+
+/// The same moment on the wall clock.
+fn w(secs: i64) -> WallTime {
+    WallTime::from_data_time(t(secs))
 }
 
 fn versions(path: &Path) -> Vec<u32> {
@@ -31,14 +36,15 @@ fn versions(path: &Path) -> Vec<u32> {
 fn commit(end: i64) -> RunCommit {
     RunCommit {
         rule: "r".into(),
-        at: t(end),
+        at: w(end),
         status: Some(RuleStatus {
             rule: "r".into(),
             start: t(end - 60),
             end: t(end),
             hits: 1,
             matches: 1,
-            ran_at: t(end),
+            ran_at: w(end),
+            time_taken: Duration::ZERO,
         }),
         silences: vec![],
         alerts: vec![AlertWrite::New(NewAlert {
@@ -156,7 +162,7 @@ async fn two_handles_on_one_file_see_each_others_writes_and_the_data_survives_re
         1
     );
     assert_eq!(reopened.outbox_depth().await.unwrap(), 9);
-    let due = reopened.due_deliveries(t(1000), 100).await.unwrap();
+    let due = reopened.due_deliveries(w(1000), 100).await.unwrap();
     assert_eq!(due.len(), 9);
-    assert_eq!(due[0].deadline, t(100 + 172_800));
+    assert_eq!(due[0].deadline, w(100 + 172_800));
 }

@@ -7,7 +7,7 @@ use alert_core::alert::{
     RuleStatus, RunCommit, Silence, SourcePosition,
 };
 use alert_core::port::StateStore;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_core::{Error, Result};
 use alert_engine::{MemoryStore, SqliteStore};
 use serde_json::{Map, json};
@@ -16,6 +16,11 @@ const LIMIT: Duration = Duration::from_secs(3600);
 
 fn t(secs: i64) -> Timestamp {
     Timestamp::from_micros(secs * 1_000_000)
+}
+
+/// The same moment on the wall clock.
+fn w(secs: i64) -> WallTime {
+    WallTime::from_data_time(t(secs))
 }
 
 fn matched(secs: i64, n: i64) -> Match {
@@ -47,7 +52,8 @@ fn status(end: i64) -> RuleStatus {
         end: t(end),
         hits: 7,
         matches: 2,
-        ran_at: t(end + 1),
+        ran_at: w(end + 1),
+        time_taken: Duration::ZERO,
     }
 }
 
@@ -63,19 +69,19 @@ fn silence(rule: &str, key: &str, until: i64) -> Silence {
 fn run(end: i64, silences: Vec<Silence>, alerts: Vec<AlertWrite>) -> RunCommit {
     RunCommit {
         rule: "r".into(),
-        at: t(end + 1),
+        at: w(end + 1),
         status: Some(status(end)),
         silences,
         alerts,
     }
 }
 
-/// Commits one new alert and returns its id.
+/// Commits one new alert, written at its own alert time, and returns its id.
 async fn create(store: &dyn StateStore, new: NewAlert) -> AlertId {
-    store
-        .commit_run(&run(100, vec![], vec![AlertWrite::New(new)]))
-        .await
-        .unwrap()[0]
+    let mut commit = run(100, vec![], vec![]);
+    commit.at = WallTime::from_data_time(new.alert_time);
+    commit.alerts.push(AlertWrite::New(new));
+    store.commit_run(&commit).await.unwrap()[0]
 }
 
 fn assert_store_error<T: std::fmt::Debug>(result: Result<T>, needle: &str) {
@@ -111,7 +117,7 @@ async fn a_fresh_store_is_empty(store: &dyn StateStore) {
     assert_eq!(store.outbox_depth().await.unwrap(), 0);
     assert_eq!(
         store
-            .due_deliveries(t(i64::MAX / 2_000_000), 10)
+            .due_deliveries(w(i64::MAX / 2_000_000), 10)
             .await
             .unwrap(),
         vec![]
@@ -138,7 +144,7 @@ async fn a_commit_writes_status_silences_alerts_and_one_outbox_row_per_alerter(
 
     let active = store.alert(ids[0]).await.unwrap().unwrap();
     assert_eq!(active.state, AlertState::Active);
-    assert_eq!(active.created_at, t(101), "created_at is the run's ran_at");
+    assert_eq!(active.created_at, w(101), "created_at is the run's ran_at");
     assert_eq!(active.alert_time, t(90));
     assert_eq!(active.aggregation_key.as_deref(), Some("web-1"));
     assert_eq!(active.matches, vec![matched(90, 1), matched(90, 2)]);
@@ -154,8 +160,9 @@ async fn a_commit_writes_status_silences_alerts_and_one_outbox_row_per_alerter(
     );
     assert_eq!(store.outbox_depth().await.unwrap(), 2);
 
-    assert_eq!(store.due_deliveries(t(89), 10).await.unwrap(), vec![]);
-    let due = store.due_deliveries(t(90), 10).await.unwrap();
+    // First sent when written (wall clock 101), not at the match's time (90).
+    assert_eq!(store.due_deliveries(w(100), 10).await.unwrap(), vec![]);
+    let due = store.due_deliveries(w(101), 10).await.unwrap();
     let shape: Vec<_> = due
         .iter()
         .map(|i| {
@@ -168,7 +175,8 @@ async fn a_commit_writes_status_silences_alerts_and_one_outbox_row_per_alerter(
             )
         })
         .collect();
-    let deadline = t(90 + 3600);
+    // The time limit runs from when the alert was written (wall clock), not from its match.
+    let deadline = w(101 + 3600);
     assert_eq!(
         shape,
         vec![
@@ -249,13 +257,13 @@ async fn due_aggregates_are_released_with_their_outbox_rows(store: &dyn StateSto
 
     assert!(
         store
-            .release_due_aggregates(t(99))
+            .release_due_aggregates(t(99), w(99))
             .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        store.release_due_aggregates(t(150)).await.unwrap(),
+        store.release_due_aggregates(t(150), w(150)).await.unwrap(),
         vec![early]
     );
     assert_eq!(
@@ -275,7 +283,7 @@ async fn due_aggregates_are_released_with_their_outbox_rows(store: &dyn StateSto
         .collect();
     assert_eq!(open, vec![late]);
 
-    let due = store.due_deliveries(t(150), 10).await.unwrap();
+    let due = store.due_deliveries(w(150), 10).await.unwrap();
     let released: Vec<_> = due
         .iter()
         .filter(|i| i.alert.id == early)
@@ -283,9 +291,9 @@ async fn due_aggregates_are_released_with_their_outbox_rows(store: &dyn StateSto
         .collect();
     assert_eq!(
         released,
-        vec![("debug", t(150 + 3600)), ("post", t(150 + 3600))]
+        vec![("debug", w(150 + 3600)), ("post", w(150 + 3600))]
     );
-    let again = store.release_due_aggregates(t(150)).await.unwrap();
+    let again = store.release_due_aggregates(t(150), w(150)).await.unwrap();
     assert!(again.is_empty(), "released once");
     assert_eq!(store.outbox_depth().await.unwrap(), 3);
 }
@@ -298,15 +306,15 @@ async fn due_deliveries_come_oldest_first_up_to_the_limit(store: &dyn StateStore
         items.iter().map(|i| i.alert.id).collect()
     };
     assert_eq!(
-        ids(store.due_deliveries(t(100), 2).await.unwrap()),
+        ids(store.due_deliveries(w(100), 2).await.unwrap()),
         vec![a, b]
     );
     assert_eq!(
-        ids(store.due_deliveries(t(100), 10).await.unwrap()),
+        ids(store.due_deliveries(w(100), 10).await.unwrap()),
         vec![a, b, c]
     );
-    assert_eq!(ids(store.due_deliveries(t(15), 10).await.unwrap()), vec![a]);
-    assert!(store.due_deliveries(t(100), 0).await.unwrap().is_empty());
+    assert_eq!(ids(store.due_deliveries(w(15), 10).await.unwrap()), vec![a]);
+    assert!(store.due_deliveries(w(100), 0).await.unwrap().is_empty());
 }
 
 async fn each_delivery_outcome_updates_its_outbox_row(store: &dyn StateStore) {
@@ -316,7 +324,7 @@ async fn each_delivery_outcome_updates_its_outbox_row(store: &dyn StateStore) {
     )
     .await;
     let rows: Vec<_> = store
-        .due_deliveries(t(10), 10)
+        .due_deliveries(w(10), 10)
         .await
         .unwrap()
         .iter()
@@ -326,16 +334,16 @@ async fn each_delivery_outcome_updates_its_outbox_row(store: &dyn StateStore) {
         panic!("{rows:?}")
     };
 
-    let ok = DeliveryOutcome::Delivered { at: t(11) };
+    let ok = DeliveryOutcome::Delivered { at: w(11) };
     store.record_delivery(delivered, &ok).await.unwrap();
     let retry = DeliveryOutcome::Retry {
-        at: t(11),
+        at: w(11),
         error: "503 service unavailable".into(),
-        next_attempt: t(500),
+        next_attempt: w(500),
     };
     store.record_delivery(retried, &retry).await.unwrap();
     let fail = DeliveryOutcome::Failed {
-        at: t(11),
+        at: w(11),
         error: "400 bad request".into(),
     };
     store.record_delivery(failed, &fail).await.unwrap();
@@ -359,8 +367,8 @@ async fn each_delivery_outcome_updates_its_outbox_row(store: &dyn StateStore) {
         ]
     );
     assert_eq!(store.outbox_depth().await.unwrap(), 1);
-    assert_eq!(store.due_deliveries(t(499), 10).await.unwrap(), vec![]);
-    let again = store.due_deliveries(t(500), 10).await.unwrap();
+    assert_eq!(store.due_deliveries(w(499), 10).await.unwrap(), vec![]);
+    let again = store.due_deliveries(w(500), 10).await.unwrap();
     assert_eq!(
         (again.len(), again[0].id, again[0].attempts),
         (1, retried, 1)
@@ -450,7 +458,7 @@ async fn errors_are_kept_and_listed_newest_first<S: StateStore + RecentErrors>(s
     let error = |at: i64, message: &str| ErrorRecord {
         rule: (at != 20).then(|| "r".to_string()),
         message: message.into(),
-        at: t(at),
+        at: w(at),
         data: json!({"query": {"match_all": {}}, "at": at}),
     };
     for (at, message) in [(10, "first"), (30, "third"), (20, "second"), (30, "fourth")] {

@@ -10,7 +10,7 @@ use alert_core::alert::{
     RunCommit, Silence,
 };
 use alert_core::port::StateStore;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_es::client::{ConnectionConfig, EsClient, EsRequest};
 use alert_es::writeback::{CreateIndexOptions, EsStateStore, WritebackIndex, create_index};
 use serde_json::{Map, Value, json};
@@ -36,17 +36,23 @@ fn t(secs: i64) -> Timestamp {
     Timestamp::from_micros(1_700_000_000_000_000 + secs * 1_000_000)
 }
 
+/// The same moment on the wall clock.
+fn w(secs: i64) -> WallTime {
+    WallTime::from_data_time(t(secs))
+}
+
 fn commit(alert: NewAlert) -> RunCommit {
     RunCommit {
         rule: "live".into(),
-        at: t(101),
+        at: w(101),
         status: Some(RuleStatus {
             rule: "live".into(),
             start: t(40),
             end: t(100),
             hits: 2,
             matches: 2,
-            ran_at: t(101),
+            ran_at: w(101),
+            time_taken: Duration::ZERO,
         }),
         silences: vec![Silence {
             rule: "live".into(),
@@ -101,10 +107,10 @@ async fn the_store_round_trips_on_a_real_cluster() {
         t(100)
     );
     assert_eq!(store.silences("live", t(0)).await.unwrap().len(), 1);
-    let due = store.due_deliveries(t(101), 10).await.unwrap();
+    let due = store.due_deliveries(w(101), 10).await.unwrap();
     assert_eq!((due.len(), due[0].alert.matches.len()), (1, 2));
     store
-        .record_delivery(due[0].id, &DeliveryOutcome::Delivered { at: t(102) })
+        .record_delivery(due[0].id, &DeliveryOutcome::Delivered { at: w(102) })
         .await
         .unwrap();
     assert_eq!(store.commit_run(&commit(alert)).await.unwrap(), ids);

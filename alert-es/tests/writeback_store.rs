@@ -13,7 +13,7 @@ use alert_core::alert::{
     RuleStatus, RunCommit, Silence, SourcePosition,
 };
 use alert_core::port::StateStore;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_es::client::{ConnectionConfig, EsClient};
 use alert_es::writeback::{EsStateStore, alert_doc_id};
 use fake_cluster::Memory;
@@ -24,6 +24,11 @@ const LIMIT: Duration = Duration::from_secs(3600);
 
 fn t(secs: i64) -> Timestamp {
     Timestamp::from_micros(1_700_000_000_000_000 + secs * 1_000_000)
+}
+
+/// The same moment on the wall clock.
+fn w(secs: i64) -> WallTime {
+    WallTime::from_data_time(t(secs))
 }
 
 fn matched(secs: i64, n: i64) -> Match {
@@ -50,14 +55,15 @@ fn alert(state: AlertState, at: i64, alerters: &[&str]) -> NewAlert {
 fn run(end: i64, silences: Vec<Silence>, alerts: Vec<AlertWrite>) -> RunCommit {
     RunCommit {
         rule: "r".into(),
-        at: t(end + 1),
+        at: w(end + 1),
         status: Some(RuleStatus {
             rule: "r".into(),
             start: t(end - 60),
             end: t(end),
             hits: 7,
             matches: 2,
-            ran_at: t(end + 1),
+            ran_at: w(end + 1),
+            time_taken: Duration::ZERO,
         }),
         silences,
         alerts,
@@ -90,7 +96,7 @@ async fn a_fresh_cluster_without_writeback_indices_reads_as_empty() {
     let (store, _, _server) = store().await;
     assert_eq!(store.rule_status("r").await.unwrap(), None);
     assert!(store.silences("r", t(0)).await.unwrap().is_empty());
-    assert!(store.due_deliveries(t(0), 10).await.unwrap().is_empty());
+    assert!(store.due_deliveries(w(0), 10).await.unwrap().is_empty());
     assert_eq!(store.outbox_depth().await.unwrap(), 0);
     assert_eq!(store.alert(1).await.unwrap(), None);
 }
@@ -171,9 +177,9 @@ async fn a_replayed_run_neither_duplicates_an_alert_nor_resets_its_deliveries() 
         vec![AlertWrite::New(alert(AlertState::Active, 100, &["post"]))],
     );
     let first = store.commit_run(&commit).await.unwrap();
-    let due = store.due_deliveries(t(100), 10).await.unwrap();
+    let due = store.due_deliveries(w(101), 10).await.unwrap();
     store
-        .record_delivery(due[0].id, &DeliveryOutcome::Delivered { at: t(101) })
+        .record_delivery(due[0].id, &DeliveryOutcome::Delivered { at: w(101) })
         .await
         .unwrap();
     let again = store.commit_run(&commit).await.unwrap();
@@ -181,7 +187,7 @@ async fn a_replayed_run_neither_duplicates_an_alert_nor_resets_its_deliveries() 
     assert_eq!(docs(&memory, "wb").len(), 2);
     let deliveries = store.deliveries(first[0]).await.unwrap();
     assert_eq!(deliveries[0].1, DeliveryStatus::Delivered);
-    assert!(store.due_deliveries(t(200), 10).await.unwrap().is_empty());
+    assert!(store.due_deliveries(w(200), 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -201,7 +207,7 @@ async fn identical_alerts_of_one_run_are_each_kept_and_a_replay_adds_none() {
         "{ids:?}"
     );
     assert_eq!(docs(&memory, "wb").len(), 3);
-    assert_eq!(store.due_deliveries(t(100), 10).await.unwrap().len(), 3);
+    assert_eq!(store.due_deliveries(w(101), 10).await.unwrap().len(), 3);
     assert_eq!(store.commit_run(&commit).await.unwrap(), ids);
     assert_eq!(docs(&memory, "wb").len(), 3, "the replay wrote nothing new");
 }
@@ -222,7 +228,7 @@ async fn a_run_that_failed_before_its_status_is_replayed_without_a_second_alert(
     let ids = store.commit_run(&commit).await.unwrap();
     assert_eq!(docs(&memory, "wb").len(), 2, "the replay did not add one");
     assert_eq!(store.rule_status("r").await.unwrap().unwrap().end, t(100));
-    let due = store.due_deliveries(t(100), 10).await.unwrap();
+    let due = store.due_deliveries(w(101), 10).await.unwrap();
     assert_eq!((due.len(), due[0].alert.id), (1, ids[0]));
 }
 
@@ -256,20 +262,23 @@ async fn aggregates_collect_matches_and_are_released_when_due() {
     assert_eq!((open.len(), open[0].id, open[0].match_count), (1, id, 3));
     assert!(
         store
-            .release_due_aggregates(t(159))
+            .release_due_aggregates(t(159), w(159))
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(store.due_deliveries(t(159), 10).await.unwrap().is_empty());
-    assert_eq!(store.release_due_aggregates(t(170)).await.unwrap(), [id]);
+    assert!(store.due_deliveries(w(159), 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.release_due_aggregates(t(170), w(170)).await.unwrap(),
+        [id]
+    );
     assert!(store.open_aggregates("r").await.unwrap().is_empty());
     let stored = store.alert(id).await.unwrap().unwrap();
     assert_eq!(stored.state, AlertState::Active);
     let ns: Vec<&Value> = stored.matches.iter().map(|m| &m.body["n"]).collect();
     assert_eq!(ns, [&json!(1), &json!(2), &json!(3)]);
-    let due = store.due_deliveries(t(170), 10).await.unwrap();
-    assert_eq!((due.len(), due[0].deadline), (1, t(170).plus(LIMIT)));
+    let due = store.due_deliveries(w(170), 10).await.unwrap();
+    assert_eq!((due.len(), due[0].deadline), (1, w(170).plus(LIMIT)));
     let children = docs(&memory, "wb")
         .into_iter()
         .filter(|(_, d)| d.get("aggregate_id").is_some())
@@ -306,22 +315,22 @@ async fn delivery_outcomes_update_the_outbox_and_alert_sent() {
         .await
         .unwrap()[0];
     assert_eq!(store.outbox_depth().await.unwrap(), 2);
-    let due = store.due_deliveries(t(100), 10).await.unwrap();
+    let due = store.due_deliveries(w(101), 10).await.unwrap();
     let alerters: Vec<&str> = due.iter().map(|d| d.alerter.as_str()).collect();
     assert_eq!(alerters, ["slack", "post"]);
     assert_eq!(due[0].alert.matches.len(), 2);
     let retry = DeliveryOutcome::Retry {
-        at: t(101),
+        at: w(101),
         error: "HTTP 503".into(),
-        next_attempt: t(130),
+        next_attempt: w(130),
     };
     store.record_delivery(due[1].id, &retry).await.unwrap();
     store
-        .record_delivery(due[0].id, &DeliveryOutcome::Delivered { at: t(101) })
+        .record_delivery(due[0].id, &DeliveryOutcome::Delivered { at: w(101) })
         .await
         .unwrap();
-    assert!(store.due_deliveries(t(120), 10).await.unwrap().is_empty());
-    let later = store.due_deliveries(t(130), 10).await.unwrap();
+    assert!(store.due_deliveries(w(120), 10).await.unwrap().is_empty());
+    let later = store.due_deliveries(w(130), 10).await.unwrap();
     assert_eq!((later.len(), later[0].attempts), (1, 1));
     let head = || {
         docs(&memory, "wb")
@@ -335,7 +344,7 @@ async fn delivery_outcomes_update_the_outbox_and_alert_sent() {
         .record_delivery(
             later[0].id,
             &DeliveryOutcome::Failed {
-                at: t(131),
+                at: w(131),
                 error: "HTTP 400".into(),
             },
         )
@@ -358,7 +367,7 @@ async fn delivery_outcomes_update_the_outbox_and_alert_sent() {
         ]
     );
     let again = store
-        .record_delivery(later[0].id, &DeliveryOutcome::Delivered { at: t(140) })
+        .record_delivery(later[0].id, &DeliveryOutcome::Delivered { at: w(140) })
         .await;
     assert!(again.unwrap_err().to_string().contains("already failed"));
 }
@@ -421,7 +430,7 @@ async fn errors_go_to_the_error_index_and_source_positions_to_the_status_index()
     let error = ErrorRecord {
         rule: Some("r".into()),
         message: "Error running query: boom".into(),
-        at: t(5),
+        at: w(5),
         data: json!({"query": {"match_all": {}}}),
     };
     store.record_error(&error).await.unwrap();

@@ -15,7 +15,7 @@ pub(crate) fn alert_of(rule: &Rule, matches: &[Match]) -> StoredAlert {
         rule: rule.name.clone(),
         aggregation_key: None,
         state: AlertState::Active,
-        created_at: Timestamp::from_micros(0),
+        created_at: alert_core::time::WallTime::from_micros(0),
         alert_time: Timestamp::from_micros(0),
         matches: matches.to_vec(),
     }

@@ -22,7 +22,7 @@ use std::time::Instant;
 use alert_benches::fleet::{MinuteFeed, fleet_engine, fleet_files, load_fleet};
 use alert_core::config::{GlobalConfig, MemoryFiles, Rule};
 use alert_core::port::StateStore;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_engine::SqliteStore;
 use alert_engine::local_backend::LocalBackend;
 use common::counting::{Counting, live};
@@ -133,7 +133,7 @@ fn life(
         backend.push(docs);
         let started = Instant::now();
         let report = runtime
-            .block_on(engine.run_cycle(end))
+            .block_on(engine.run_cycle(WallTime::from_data_time(end)))
             .unwrap_or_else(|e| panic!("cycle failed: {e}"));
         took.push(format!("{:.1} s", started.elapsed().as_secs_f64()));
         assert!(report.runs.iter().all(|(_, r)| r.is_ok()), "a rule failed");

@@ -24,7 +24,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use alert_benches::fleet::{MinuteFeed, fleet_engine, fleet_files, load_fleet};
 use alert_core::port::StateStore;
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use alert_engine::engine::Engine;
 use alert_engine::local_backend::LocalBackend;
 use alert_engine::{MemoryStore, ReceivedAlert, SqliteStore};
@@ -122,7 +122,7 @@ impl Scenario {
         let started = Instant::now();
         let report = self
             .runtime
-            .block_on(self.engine.run_cycle(end))
+            .block_on(self.engine.run_cycle(WallTime::from_data_time(end)))
             .unwrap_or_else(|e| panic!("cycle failed: {e}"));
         let took = started.elapsed();
         assert_eq!(report.runs.len(), self.rules);

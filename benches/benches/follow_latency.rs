@@ -30,7 +30,7 @@ use std::time::{Duration as StdDuration, Instant, SystemTime, UNIX_EPOCH};
 
 use alert_core::config::{ConfigDefaults, GlobalConfig};
 use alert_core::port::{Notification, Notifier};
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use alert_engine::DiskFiles;
 use alert_engine::run_command::{RunOptions, run_daemon};
 use async_trait::async_trait;
@@ -222,7 +222,7 @@ fn main() {
             &global,
             &RunOptions::default(),
             &factory,
-            &|| Timestamp::from_micros(wall_micros()),
+            &|| WallTime::from_micros(wall_micros()),
             async move {
                 let _ = stopped.await;
             },

@@ -45,6 +45,11 @@ pub(crate) fn parse_time(text: &str) -> Result<alert_core::time::Timestamp, Stri
 }
 
 /// The wall clock, read only here at the edge.
+/// The wall clock.
+pub(crate) fn wall_now() -> alert_core::time::WallTime {
+    alert_core::time::WallTime::from_system(std::time::SystemTime::now())
+}
+
 pub(crate) fn chrono_now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use alert_core::config::ConfigDefaults;
 use alert_core::port::Notifier;
 use alert_core::time::Timestamp;
+use alert_engine::delivery::DeliveryReport;
 use alert_engine::engine::CycleReport;
 use alert_engine::metrics;
 use alert_engine::monitor::MonitorCycleReport;
@@ -18,7 +19,7 @@ use clap::Args;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use serde_json::json;
 
-use super::config_file::{chrono_now, load_global, parse_time};
+use super::config_file::{load_global, parse_time, wall_now};
 use super::log::{Log, LogFormat};
 
 /// Arguments of `alert run`.
@@ -84,7 +85,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             &global,
             &options,
             &notifier_for,
-            &|| Timestamp::from_chrono(&chrono_now()),
+            &wall_now,
             shutdown_signal(),
             &mut |report| print_cycle(&log, report),
             &mut |report| print_reload(&log, report),
@@ -96,10 +97,10 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let now = Timestamp::from_chrono(&chrono_now());
-    let report = runtime.block_on(run_once(&global, &options, &notifier_for, now))?;
+    let report = runtime.block_on(run_once(&global, &options, &notifier_for, &wall_now))?;
     print_report(&log, &report);
-    let failed = report.cycle.runs.iter().any(|(_, r)| r.is_err());
+    let d = &report.cycle.delivery;
+    let failed = report.cycle.runs.iter().any(|(_, r)| r.is_err()) || d.failed + d.retrying > 0;
     Ok(if failed {
         ExitCode::FAILURE
     } else {
@@ -145,6 +146,18 @@ fn print_report(log: &Log, report: &OnceReport) {
         );
     }
     print_runs(log, &report.cycle, true);
+    for held in &report.held {
+        log.info(
+            "aggregates_held",
+            format_args!(
+                "rule '{}': {} match(es) held in {} aggregate(s), the first due at {} (data time): \
+                 a later run sends them once its data reaches that time",
+                held.rule, held.matches, held.aggregates, held.first_due
+            ),
+            json!({"rule": held.rule, "matches": held.matches, "aggregates": held.aggregates,
+                   "first_due": held.first_due.to_iso()}),
+        );
+    }
     print_failures(log, &report.cycle);
     for warning in &report.monitor_warnings {
         log.warn("skipped", warning, json!({"detail": warning}));
@@ -153,6 +166,13 @@ fn print_report(log: &Log, report: &OnceReport) {
         print_monitors(log, monitors);
     }
     let d = &report.cycle.delivery;
+    for (_, line) in &d.pending {
+        log.error(
+            "delivery_pending",
+            format_args!("still failing, kept in the outbox for the next run: {line}"),
+            json!({"detail": line}),
+        );
+    }
     log.info(
         "delivery",
         format_args!(
@@ -175,7 +195,14 @@ fn print_runs(log: &Log, cycle: &CycleReport, show_idle: bool) {
                     );
                 }
             }
-            Ok(run) => log.info("rule_ran", run_line(name, run), run_fields(name, run)),
+            Ok(run) => {
+                let sent = Sent::of(name, &cycle.delivery);
+                log.info(
+                    "rule_ran",
+                    run_line(name, run, sent),
+                    run_fields(name, run, sent),
+                );
+            }
             Err(error) => log.error(
                 "rule_failed",
                 format_args!("rule '{name}' failed: {error}"),
@@ -271,19 +298,57 @@ fn count_actions(results: &serde_json::Value, errors: &mut Vec<String>) -> usize
     })
 }
 
-fn run_line(name: &str, run: &RunReport) -> String {
-    format!(
-        "rule '{name}': {} hits, {} matches, {} alerted, {} silenced",
-        run.hits, run.matches, run.alerted, run.silenced
-    )
+/// A rule's deliveries in a cycle.
+#[derive(Debug, Clone, Copy)]
+struct Sent {
+    delivered: usize,
+    failed: usize,
 }
 
-fn run_fields(name: &str, run: &RunReport) -> serde_json::Value {
+impl Sent {
+    fn of(rule: &str, delivery: &DeliveryReport) -> Sent {
+        let count = |rules: &[String]| rules.iter().filter(|r| *r == rule).count();
+        Sent {
+            delivered: count(&delivery.delivered_rules),
+            failed: count(&delivery.failed_rules),
+        }
+    }
+}
+
+/// What became of a run's matches: alerted, suppressed by realert (until when), silenced,
+/// aggregated (due when), and the rule's deliveries.
+fn run_line(name: &str, run: &RunReport, sent: Sent) -> String {
+    let mut line = format!(
+        "rule '{name}': {} hits, {} matches, {} alerted",
+        run.hits, run.matches, run.alerted
+    );
+    if let (n @ 1.., Some(until)) = (run.suppressed, run.suppressed_until) {
+        line.push_str(&format!(", {n} suppressed by realert until {until}"));
+    }
+    if let (n @ 1.., Some(until)) = (run.silenced - run.suppressed, run.silenced_until) {
+        line.push_str(&format!(", {n} silenced until {until}"));
+    }
+    if let (n @ 1.., Some(due)) = (run.aggregated, run.aggregated_due) {
+        line.push_str(&format!(", {n} aggregated (first due at {due})"));
+    }
+    line.push_str(&format!(
+        "; {} written, {} delivered, {} failed",
+        run.written, sent.delivered, sent.failed
+    ));
+    line
+}
+
+fn run_fields(name: &str, run: &RunReport, sent: Sent) -> serde_json::Value {
     let range = run
         .range
         .map(|r| json!({"start": r.start.to_iso(), "end": r.end.to_iso()}));
+    let iso = |t: Option<alert_core::time::Timestamp>| t.map(|t| t.to_iso());
     json!({"rule": name, "hits": run.hits, "matches": run.matches, "alerted": run.alerted,
-           "silenced": run.silenced, "range": range})
+           "suppressed": run.suppressed, "suppressed_until": iso(run.suppressed_until),
+           "silenced": run.silenced - run.suppressed, "silenced_until": iso(run.silenced_until),
+           "aggregated": run.aggregated, "aggregated_due": iso(run.aggregated_due),
+           "written": run.written, "delivered": sent.delivered, "failed": sent.failed,
+           "range": range})
 }
 
 fn print_failures(log: &Log, cycle: &CycleReport) {

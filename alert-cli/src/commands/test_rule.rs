@@ -19,7 +19,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::config_file::{chrono_now, load_global, parse_time};
+use super::config_file::{chrono_now, load_global, parse_time, wall_now};
 
 #[path = "test_rule_preview.rs"]
 mod preview;
@@ -100,7 +100,7 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
     .with_context(|| format!("running {}", args.rule.display()))?;
     print_report(args, &report, &|| {
         if !args.alert && args.format == Format::Text && !args.count_only {
-            preview::print_previews(&rule, &report.matches, now)?;
+            preview::print_previews(&rule, &report.matches, wall_now())?;
         }
         Ok(())
     })?;
@@ -114,7 +114,7 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
             &rule,
             &report.matches,
             &notifier_for,
-            now,
+            wall_now(),
             &mut |warning| eprintln!("warning: {warning}"),
         ));
         failed = preview::print_send_results(&results, report.matches.len());
@@ -131,7 +131,7 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
             &rule,
             &report.matches,
             global.alert_time_limit,
-            now,
+            wall_now(),
         ))?;
         eprintln!(
             "saved {} alert(s) to {} (kept for inspection, not delivered)",

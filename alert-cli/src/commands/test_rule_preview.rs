@@ -6,13 +6,13 @@ use std::io::Write;
 use alert_core::alert::Match;
 use alert_core::config::Rule;
 use alert_core::port::{Notification, Preview};
-use alert_core::time::Timestamp;
+use alert_core::time::WallTime;
 use alert_engine::test_rule::{SendResult, test_alert};
 
 /// For each match (one alert each) and each alerter: `--- alert I of N to NAME ---`, then
 /// the alerter's own preview of what it would send: `subject: ...` when its request has a
 /// title, and the body. An alerter that cannot show its text gets an error line instead.
-pub(super) fn print_previews(rule: &Rule, matches: &[Match], now: Timestamp) -> anyhow::Result<()> {
+pub(super) fn print_previews(rule: &Rule, matches: &[Match], now: WallTime) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let total = matches.len();

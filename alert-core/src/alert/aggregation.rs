@@ -67,11 +67,7 @@ impl AggregationPolicy {
     /// alert time has not passed, else a new one.
     pub fn place(&self, open: &[OpenAggregate], m: &Match, now: Timestamp) -> Placement {
         let key = self.key_of(m);
-        let compare = if self.compare_with_match_time {
-            m.timestamp
-        } else {
-            now
-        };
+        let compare = self.compare_time(m, now);
         let current = open
             .iter()
             .filter(|a| a.aggregation_key == key && a.alert_time >= compare)
@@ -79,6 +75,17 @@ impl AggregationPolicy {
         match current {
             Some(a) => Placement::Join(a.id),
             None => Placement::Open(self.alert_time(m, now)),
+        }
+    }
+
+    /// What an aggregate's alert time is compared with to tell whether `m` still joins it:
+    /// `now`, or the match's own time with `aggregation_alert_time_compared_with_timestamp_field`
+    /// (ElastAlert2's `add_aggregated_alert`).
+    pub fn compare_time(&self, m: &Match, now: Timestamp) -> Timestamp {
+        if self.compare_with_match_time {
+            m.timestamp
+        } else {
+            now
         }
     }
 

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use crate::Result;
 use crate::alert::{
     AggregationPolicy, AlertState, AlertWrite, Match, NewAlert, OpenAggregate, Placement,
-    RealertPolicy, RuleStatus, RunCommit, Silence, is_silenced, silence_key,
+    RealertPolicy, RuleStatus, RunCommit, Silence, is_silenced, silence_key, silencing,
 };
 use crate::config::Rule;
-use crate::time::{Duration, Timestamp};
+use crate::time::{Duration, Timestamp, WallTime};
 
 /// What happened to one match.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +20,19 @@ pub enum Disposition {
     Silenced {
         /// The silence key.
         key: String,
+        /// When the silence ends.
+        until: Timestamp,
+        /// Whether this run's own realert set it (an earlier alert of the same run), rather
+        /// than a stored silence (an earlier run's realert, or `alert silence`).
+        by_realert: bool,
     },
     /// Raised as an alert of its own.
     Alerted,
     /// Added to an aggregating alert.
-    Aggregated,
+    Aggregated {
+        /// When that aggregate is sent (data time).
+        alert_time: Timestamp,
+    },
 }
 
 /// Decides the fate of a run's matches in production order.
@@ -84,8 +92,14 @@ impl<'r> MatchProcessor<'r> {
     /// aggregate.
     pub fn process(&mut self, m: Match) -> Disposition {
         let key = silence_key(self.rule, &m);
-        if is_silenced(&self.silences, &self.rule.name, &key, self.now) {
-            return Disposition::Silenced { key };
+        if let Some(silence) = silencing(&self.silences, &self.rule.name, &key, self.now) {
+            let by_realert = self.changed_silences.contains(&silence.key);
+            let until = silence.until;
+            return Disposition::Silenced {
+                key,
+                until,
+                by_realert,
+            };
         }
         if self.realert.is_enabled() {
             self.set_realert(&key);
@@ -100,29 +114,39 @@ impl<'r> MatchProcessor<'r> {
             return Disposition::Alerted;
         };
         let aggregation_key = policy.key_of(&m);
+        let compare = policy.compare_time(&m, self.now);
         let placement = match self.opened.get(&aggregation_key) {
-            Some(&(alert_time, index)) if alert_time >= self.now => JoinOrOpen::New(index),
+            Some(&(alert_time, index)) if alert_time >= compare => {
+                JoinOrOpen::New(index, alert_time)
+            }
             _ => policy.place(&self.open, &m, self.now).into(),
         };
-        match placement {
-            JoinOrOpen::Stored(id) => self.append_to_stored(id, m),
-            JoinOrOpen::New(index) => {
+        let alert_time = match placement {
+            JoinOrOpen::Stored(id) => {
+                self.append_to_stored(id, m);
+                let stored = self.open.iter().find(|a| a.id == id);
+                stored.map_or(self.now, |a| a.alert_time)
+            }
+            JoinOrOpen::New(index, alert_time) => {
                 if let Some(AlertWrite::New(alert)) = self.writes.get_mut(index) {
                     alert.matches.push(m);
                 }
+                alert_time
             }
             JoinOrOpen::Open(alert_time) => {
                 self.opened
                     .insert(aggregation_key.clone(), (alert_time, self.writes.len()));
                 let alert = self.new_alert(AlertState::Aggregating, aggregation_key, alert_time, m);
                 self.writes.push(AlertWrite::New(alert));
+                alert_time
             }
-        }
-        Disposition::Aggregated
+        };
+        Disposition::Aggregated { alert_time }
     }
 
-    /// The commit of the run: its status, the silences it set and the alerts it wrote.
-    pub fn finish(self, status: RuleStatus) -> RunCommit {
+    /// The commit of the run, made `at` (wall clock): its status, the silences it set and
+    /// the alerts it wrote.
+    pub fn finish(self, status: RuleStatus, at: WallTime) -> RunCommit {
         let silences = self
             .changed_silences
             .iter()
@@ -130,7 +154,7 @@ impl<'r> MatchProcessor<'r> {
             .collect();
         RunCommit {
             rule: self.rule.name.clone(),
-            at: self.now,
+            at,
             status: Some(status),
             silences,
             alerts: self.writes,
@@ -196,8 +220,8 @@ impl<'r> MatchProcessor<'r> {
 enum JoinOrOpen {
     /// A stored aggregating alert.
     Stored(i64),
-    /// An aggregate opened earlier in this run (index in the writes).
-    New(usize),
+    /// An aggregate opened earlier in this run (index in the writes, alert time).
+    New(usize, Timestamp),
     /// A new aggregate sent at this time.
     Open(Timestamp),
 }
@@ -226,7 +250,8 @@ mod tests {
             end: now,
             hits: 0,
             matches: 0,
-            ran_at: now,
+            ran_at: WallTime::from_data_time(now),
+            time_taken: Duration::ZERO,
         }
     }
 
@@ -242,7 +267,7 @@ mod tests {
             .iter()
             .map(|b| p.process(matched(b.clone(), "00:00")))
             .collect();
-        (seen, p.finish(status(now)))
+        (seen, p.finish(status(now), WallTime::from_data_time(now)))
     }
 
     #[test]
@@ -262,7 +287,11 @@ mod tests {
             seen,
             [
                 Disposition::Alerted,
-                Disposition::Silenced { key: "r.a".into() },
+                Disposition::Silenced {
+                    key: "r.a".into(),
+                    until: at("01:05"),
+                    by_realert: true
+                },
                 Disposition::Alerted
             ]
         );
@@ -325,7 +354,12 @@ mod tests {
             json!({"host": "a", "n": 3}),
         ];
         let (seen, commit) = run(&r, "01:00", vec![], &bodies);
-        assert!(seen.iter().all(|d| *d == Disposition::Aggregated));
+        let sent_at = |d: &Disposition| match d {
+            Disposition::Aggregated { alert_time } => Some(*alert_time),
+            _ => None,
+        };
+        let times: Vec<_> = seen.iter().map(sent_at).collect();
+        assert_eq!(times, [Some(at("01:10")); 3]);
         let summary: Vec<(Option<String>, AlertState, Timestamp, usize)> = commit
             .alerts
             .iter()
@@ -349,6 +383,42 @@ mod tests {
     }
 
     #[test]
+    fn aggregates_by_match_time_compared_with_the_timestamp_field_group_a_backfill_by_window() {
+        // ElastAlert2's add_aggregated_alert: a match joins the key's aggregate while its alert
+        // time is not before the match's own time, also for aggregates opened in this run.
+        let r = rule(
+            "type: any\naggregation: {minutes: 10}\naggregate_by_match_time: true\n\
+             aggregation_alert_time_compared_with_timestamp_field: true\n",
+        );
+        let mut p = MatchProcessor::new(&r, at("01:00"), LIMIT, vec![], vec![]).unwrap();
+        for time in ["00:00", "00:05", "00:12", "00:30", "00:39"] {
+            let seen = p.process(matched(json!({}), time));
+            assert!(matches!(seen, Disposition::Aggregated { .. }), "{seen:?}");
+        }
+        let commit = p.finish(status(at("01:00")), WallTime::from_data_time(at("01:00")));
+        let groups: Vec<(Timestamp, usize)> = commit
+            .alerts
+            .iter()
+            .map(|w| match w {
+                AlertWrite::New(a) => (a.alert_time, a.matches.len()),
+                AlertWrite::Append { .. } => panic!("nothing stored to append to"),
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [(at("00:10"), 2), (at("00:22"), 1), (at("00:40"), 2)]
+        );
+        // Without the flag the run's time decides: every aggregate of this backfill is past.
+        let plain = rule("type: any\naggregation: {minutes: 10}\naggregate_by_match_time: true\n");
+        let mut p = MatchProcessor::new(&plain, at("01:00"), LIMIT, vec![], vec![]).unwrap();
+        for time in ["00:00", "00:05"] {
+            p.process(matched(json!({}), time));
+        }
+        let commit = p.finish(status(at("01:00")), WallTime::from_data_time(at("01:00")));
+        assert_eq!(commit.alerts.len(), 2, "as ElastAlert2 without the flag");
+    }
+
+    #[test]
     fn aggregation_appends_to_a_stored_aggregate_still_open() {
         let r = rule("type: any\naggregation: {minutes: 10}\n");
         let open = vec![OpenAggregate {
@@ -360,7 +430,7 @@ mod tests {
         let mut p = MatchProcessor::new(&r, at("01:00"), LIMIT, vec![], open).unwrap();
         p.process(matched(json!({"n": 1}), "00:59"));
         p.process(matched(json!({"n": 2}), "00:59"));
-        let commit = p.finish(status(at("01:00")));
+        let commit = p.finish(status(at("01:00")), WallTime::from_data_time(at("01:00")));
         let [AlertWrite::Append { id: 7, matches }] = commit.alerts.as_slice() else {
             panic!("one append: {:?}", commit.alerts)
         };

@@ -14,7 +14,7 @@ pub(crate) mod test_support;
 pub use aggregation::{AggregationPolicy, Placement};
 pub use match_processor::{Disposition, MatchProcessor};
 pub use realert::{
-    RealertPolicy, is_silenced, query_key_silence_key, rule_silence_key, silence_key,
+    RealertPolicy, is_silenced, query_key_silence_key, rule_silence_key, silence_key, silencing,
 };
 pub use record::{
     AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, NewAlert,

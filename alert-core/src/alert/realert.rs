@@ -54,10 +54,21 @@ fn query_key_value(rule: &Rule, m: &Match) -> Option<String> {
 /// Whether a match with `key` is silenced at `now`, by its own key or by a silence of the
 /// whole rule.
 pub fn is_silenced(silences: &[Silence], rule_name: &str, key: &str, now: Timestamp) -> bool {
+    silencing(silences, rule_name, key, now).is_some()
+}
+
+/// The silence that drops a match with `key` at `now` (the longest one, when several do).
+pub fn silencing<'s>(
+    silences: &'s [Silence],
+    rule_name: &str,
+    key: &str,
+    now: Timestamp,
+) -> Option<&'s Silence> {
     let rule_key = rule_silence_key(rule_name);
     silences
         .iter()
-        .any(|s| (s.key == key || s.key == rule_key) && now < s.until)
+        .filter(|s| (s.key == key || s.key == rule_key) && now < s.until)
+        .max_by_key(|s| s.until)
 }
 
 /// `realert` and `exponential_realert` of a rule.

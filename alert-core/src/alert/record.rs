@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::alert::Match;
-use crate::time::{Duration, Timestamp};
+use crate::time::{Duration, Timestamp, WallTime};
 
 /// The store's id of an alert.
 pub type AlertId = i64;
@@ -87,8 +87,10 @@ pub struct RuleStatus {
     pub hits: u64,
     /// Matches the last run produced.
     pub matches: u64,
-    /// When the run finished.
-    pub ran_at: Timestamp,
+    /// When the run finished (wall clock).
+    pub ran_at: WallTime,
+    /// How long the run took (wall clock; ElastAlert2's `time_taken`).
+    pub time_taken: Duration,
 }
 
 /// A silence: no alert for `key` until `until` (realert, or `alert silence`).
@@ -146,8 +148,8 @@ pub enum AlertWrite {
 pub struct RunCommit {
     /// The rule the commit belongs to.
     pub rule: String,
-    /// When it was made (the alerts' creation time).
-    pub at: Timestamp,
+    /// When it was made (the alerts' creation time, and the start of their outbox deadlines).
+    pub at: WallTime,
     /// The rule's new status (where the next run resumes); `None` for writes outside a run
     /// (`alert test-rule --save`).
     pub status: Option<RuleStatus>,
@@ -181,8 +183,8 @@ pub struct StoredAlert {
     pub aggregation_key: Option<String>,
     /// Its state.
     pub state: AlertState,
-    /// When it was created.
-    pub created_at: Timestamp,
+    /// When it was created (wall clock).
+    pub created_at: WallTime,
     /// When it was (or will be) sent.
     pub alert_time: Timestamp,
     /// Its matches, oldest first.
@@ -235,7 +237,7 @@ pub struct OutboxItem {
     /// Attempts made so far.
     pub attempts: u32,
     /// The first attempt's time plus `alert_time_limit`: no attempt after it.
-    pub deadline: Timestamp,
+    pub deadline: WallTime,
 }
 
 impl OutboxItem {
@@ -243,12 +245,12 @@ impl OutboxItem {
     ///
     /// ```
     /// # use alert_core::alert::*;
-    /// # use alert_core::time::Timestamp;
-    /// # let t = Timestamp::from_micros(0);
+    /// # use alert_core::time::{Timestamp, WallTime};
+    /// # let (t, w) = (Timestamp::from_micros(0), WallTime::from_micros(0));
     /// let item = OutboxItem {
-    ///     id: 9, alerter: "post".into(), alerter_index: 1, attempts: 0, deadline: t,
+    ///     id: 9, alerter: "post".into(), alerter_index: 1, attempts: 0, deadline: w,
     ///     alert: StoredAlert { id: 42, rule: "r".into(), aggregation_key: None,
-    ///         state: AlertState::Active, created_at: t, alert_time: t, matches: vec![] },
+    ///         state: AlertState::Active, created_at: w, alert_time: t, matches: vec![] },
     /// };
     /// assert_eq!(item.idempotency_key(), "alert-42-1-post");
     /// ```
@@ -266,21 +268,21 @@ pub enum DeliveryOutcome {
     /// Delivered at this instant.
     Delivered {
         /// When.
-        at: Timestamp,
+        at: WallTime,
     },
     /// Failed; try again at `next_attempt`.
     Retry {
         /// When it failed.
-        at: Timestamp,
+        at: WallTime,
         /// What went wrong.
         error: String,
         /// When to try again.
-        next_attempt: Timestamp,
+        next_attempt: WallTime,
     },
     /// Failed for good.
     Failed {
         /// When.
-        at: Timestamp,
+        at: WallTime,
         /// What went wrong.
         error: String,
     },
@@ -293,8 +295,8 @@ pub struct ErrorRecord {
     pub rule: Option<String>,
     /// The message.
     pub message: String,
-    /// When it happened.
-    pub at: Timestamp,
+    /// When it happened (wall clock).
+    pub at: WallTime,
     /// Context (the query, the alerter, ...).
     pub data: Value,
 }

@@ -61,6 +61,11 @@ impl Duration {
         self.0 as f64 / MICROS_PER_SEC as f64
     }
 
+    /// As a `std::time::Duration` for a sleep or a timeout (negative is zero).
+    pub fn to_std(self) -> std::time::Duration {
+        std::time::Duration::from_micros(u64::try_from(self.0).unwrap_or(0))
+    }
+
     /// Whether this is zero or negative.
     pub const fn is_zero_or_negative(self) -> bool {
         self.0 <= 0

@@ -3,7 +3,7 @@
 //! passed or the channel refuses it for good (a 4xx, a muted or unknown channel).
 
 use alert_core::alert::DeliveryOutcome;
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use alert_notify::channel::ChannelMessage;
 
 use super::service::MonitorService;
@@ -36,6 +36,9 @@ impl MonitorService {
     )> {
         let mut report = MonitorDeliveryReport::default();
         let mut sent = Vec::new();
+        // Monitors run on OpenSearch's one clock, the wall clock, which the service reads as
+        // `Timestamp`; their outbox moves onto the rules' typed one with the shared pipeline.
+        let at = WallTime::from_data_time(now);
         for row in self.store.due_monitor_notifications(now, BATCH).await? {
             let message = ChannelMessage {
                 subject: row.subject.clone(),
@@ -46,20 +49,20 @@ impl MonitorService {
             let outcome = match &result {
                 Ok(_) => {
                     report.delivered += 1;
-                    DeliveryOutcome::Delivered { at: now }
+                    DeliveryOutcome::Delivered { at }
                 }
                 Err(e) if e.retryable && now < row.deadline => {
                     report.retried += 1;
                     DeliveryOutcome::Retry {
-                        at: now,
+                        at,
                         error: e.message.clone(),
-                        next_attempt: now.plus(self.settings.backoff.wait(row.attempts + 1)),
+                        next_attempt: at.plus(self.settings.backoff.wait(row.attempts + 1)),
                     }
                 }
                 Err(e) => {
                     report.failed += 1;
                     DeliveryOutcome::Failed {
-                        at: now,
+                        at,
                         error: e.message.clone(),
                     }
                 }

@@ -10,11 +10,9 @@ use alert_core::alert::{
     StoredAlert,
 };
 use alert_core::port::StateStore;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_core::{Error, Result};
 use async_trait::async_trait;
-
-use super::after;
 
 /// Everything in memory behind one lock, with the same ids, orderings and errors as
 /// [`SqliteStore`](super::SqliteStore); lost when the last clone is dropped.
@@ -65,8 +63,8 @@ struct OutboxRow {
     alerter_index: u32,
     status: DeliveryStatus,
     attempts: u32,
-    next_attempt_at: Timestamp,
-    deadline: Timestamp,
+    next_attempt_at: WallTime,
+    deadline: WallTime,
     last_error: Option<String>,
 }
 
@@ -118,7 +116,7 @@ impl State {
     }
 
     /// Adds an alert (and its outbox rows when active).
-    fn insert_alert(&mut self, new: &NewAlert, created_at: Timestamp) -> AlertId {
+    fn insert_alert(&mut self, new: &NewAlert, created_at: WallTime) -> AlertId {
         self.last_alert += 1;
         let id = self.last_alert;
         let alert = StoredAlert {
@@ -142,8 +140,7 @@ impl State {
             self.aggregating.insert(id);
         }
         if new.state == AlertState::Active {
-            let deadline = after(new.alert_time, new.time_limit);
-            self.queue(id, new.alert_time, deadline);
+            self.queue(id, created_at, created_at.plus(new.time_limit));
         }
         id
     }
@@ -170,7 +167,7 @@ impl State {
     }
 
     /// One pending outbox row per alerter of the alert.
-    fn queue(&mut self, id: AlertId, first_attempt: Timestamp, deadline: Timestamp) {
+    fn queue(&mut self, id: AlertId, first_attempt: WallTime, deadline: WallTime) {
         let alerters = match self.alerts.get(&id) {
             Some(row) => row.alerters.clone(),
             None => return,
@@ -302,7 +299,7 @@ impl StateStore for MemoryStore {
             .collect())
     }
 
-    async fn release_due_aggregates(&self, now: Timestamp) -> Result<Vec<AlertId>> {
+    async fn release_due_aggregates(&self, now: Timestamp, at: WallTime) -> Result<Vec<AlertId>> {
         let mut state = self.lock()?;
         let due: Vec<(AlertId, Duration)> = state
             .aggregating(|alert| alert.alert_time <= now)
@@ -314,12 +311,12 @@ impl StateStore for MemoryStore {
                 row.alert.state = AlertState::Active;
             }
             state.aggregating.remove(id);
-            state.queue(*id, now, after(now, *limit));
+            state.queue(*id, at, at.plus(*limit));
         }
         Ok(due.into_iter().map(|(id, _)| id).collect())
     }
 
-    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxItem>> {
+    async fn due_deliveries(&self, now: WallTime, limit: usize) -> Result<Vec<OutboxItem>> {
         let state = self.lock()?;
         let mut due: Vec<(&OutboxId, &OutboxRow)> = state
             .outbox

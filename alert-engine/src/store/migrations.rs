@@ -8,6 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
     (2, include_str!("migrations/0002_monitors.sql")),
+    (3, include_str!("migrations/0003_time_taken.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -19,10 +19,3 @@ pub use sqlite::{
     ALERT_SORT_FIELDS, MonitorNotification, MonitorRow, MonitorRunCommit, MonitorRunState,
     MonitorWrite, NewMonitorNotification, SqliteStore,
 };
-
-use alert_core::time::{Duration, Timestamp};
-
-/// `t` plus `d`, saturating at the ends of time (a huge `alert_time_limit` means "forever").
-fn after(t: Timestamp, d: Duration) -> Timestamp {
-    Timestamp::from_micros(t.as_micros().saturating_add(d.as_micros()))
-}

@@ -23,7 +23,7 @@ use alert_core::alert::{
     RuleStatus, RunCommit, Silence, SourcePosition, StoredAlert,
 };
 use alert_core::port::StateStore;
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use alert_core::{Error, Result};
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
@@ -40,7 +40,7 @@ const BUSY_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 ///
 /// ```
 /// use alert_core::port::StateStore;
-/// use alert_core::time::Timestamp;
+/// use alert_core::time::{Timestamp, WallTime};
 /// use alert_engine::SqliteStore;
 /// # let dir = tempfile::tempdir().unwrap();
 /// let store = SqliteStore::open(dir.path().join("alert-state.db")).unwrap();
@@ -195,14 +195,14 @@ impl StateStore for SqliteStore {
         .await
     }
 
-    async fn release_due_aggregates(&self, now: Timestamp) -> Result<Vec<AlertId>> {
+    async fn release_due_aggregates(&self, now: Timestamp, at: WallTime) -> Result<Vec<AlertId>> {
         self.call("releasing aggregates", move |c| {
-            alerts::release_due_aggregates(c, now)
+            alerts::release_due_aggregates(c, now, at)
         })
         .await
     }
 
-    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxItem>> {
+    async fn due_deliveries(&self, now: WallTime, limit: usize) -> Result<Vec<OutboxItem>> {
         self.call("reading due deliveries", move |c| {
             alerts::due_deliveries(c, now, limit)
         })

@@ -5,7 +5,7 @@
 use alert_core::alert::{AlertId, AlertState, AlertWrite, Match, NewAlert, RunCommit};
 use alert_core::config::Rule;
 use alert_core::port::StateStore;
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, WallTime};
 
 use crate::Result;
 
@@ -15,7 +15,7 @@ pub async fn save_matches(
     rule: &Rule,
     matches: &[Match],
     time_limit: Duration,
-    now: Timestamp,
+    now: WallTime,
 ) -> Result<Vec<AlertId>> {
     let alerts = matches
         .iter()
@@ -46,6 +46,7 @@ mod tests {
     use super::*;
     use crate::MemoryStore;
     use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, load_rule_file};
+    use alert_core::time::Timestamp;
     use serde_json::{Map, json};
     use std::path::Path;
 
@@ -73,7 +74,8 @@ mod tests {
         let mut body = Map::new();
         body.insert("n".into(), json!(1));
         let m = Match { timestamp: t, body };
-        let ids = save_matches(&store, &rule, &[m.clone(), m], Duration::from_mins(1), t)
+        let at = WallTime::from_data_time(t);
+        let ids = save_matches(&store, &rule, &[m.clone(), m], Duration::from_mins(1), at)
             .await
             .unwrap();
         assert_eq!(ids.len(), 2);

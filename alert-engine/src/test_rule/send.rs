@@ -6,7 +6,7 @@ use alert_core::alert::{AlertState, Match, StoredAlert};
 use alert_core::config::Rule;
 use alert_core::port::Notification;
 use alert_core::template::add_discover_urls;
-use alert_core::time::Timestamp;
+use alert_core::time::WallTime;
 
 use crate::run_command::NotifierFactory;
 
@@ -26,7 +26,7 @@ pub struct SendResult {
 pub fn test_alert(
     rule: &Rule,
     m: &Match,
-    now: Timestamp,
+    now: WallTime,
     warn: &mut dyn FnMut(String),
 ) -> StoredAlert {
     let mut matches = vec![m.clone()];
@@ -50,7 +50,7 @@ pub async fn send_matches(
     rule: &Rule,
     matches: &[Match],
     notifier_for: NotifierFactory<'_>,
-    now: Timestamp,
+    now: WallTime,
     warn: &mut dyn FnMut(String),
 ) -> Vec<SendResult> {
     let mut results = Vec::new();

@@ -15,7 +15,7 @@
 //! rule may name the same alerter twice.
 
 use alert_core::alert::{AlertId, AlertState, DeliveryStatus, Match, StoredAlert};
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use serde_json::{Map, Value, json};
 
 use super::documents::{AlertFields, alert_document};
@@ -36,9 +36,9 @@ pub struct Delivery {
     /// The last attempt's error.
     pub last_error: Option<String>,
     /// When to try (again).
-    pub next_attempt: Timestamp,
+    pub next_attempt: WallTime,
     /// No attempt after this.
-    pub deadline: Timestamp,
+    pub deadline: WallTime,
 }
 
 /// An alert's head document, read or to be written.
@@ -57,12 +57,8 @@ pub struct AlertHead {
 impl AlertHead {
     /// Queues one pending delivery per alerter: first attempt at `first`, deadline
     /// `first` + the time limit.
-    pub fn queue(&mut self, first: Timestamp) {
-        let deadline = Timestamp::from_micros(
-            first
-                .as_micros()
-                .saturating_add(self.time_limit.as_micros()),
-        );
+    pub fn queue(&mut self, first: WallTime) {
+        let deadline = first.plus(self.time_limit);
         self.deliveries = (0_u32..)
             .zip(&self.alerters)
             .map(|(position, alerter)| Delivery {
@@ -141,7 +137,7 @@ impl AlertHead {
             rule: text(source, "rule_name")?.to_string(),
             aggregation_key: source["aggregation_key"].as_str().map(str::to_string),
             state,
-            created_at: time(source, "@timestamp")?,
+            created_at: WallTime::from_data_time(time(source, "@timestamp")?),
             alert_time,
             matches: vec![matched],
         };
@@ -193,8 +189,8 @@ fn delivery_from_json(entry: &Value) -> Result<Delivery> {
         status: DeliveryStatus::parse(status_name).ok_or_else(|| bad("status", status_name))?,
         attempts: u32::try_from(entry["attempts"].as_u64().unwrap_or(0)).unwrap_or(u32::MAX),
         last_error: entry["last_error"].as_str().map(str::to_string),
-        next_attempt: time(entry, "next_attempt")?,
-        deadline: time(entry, "deadline")?,
+        next_attempt: WallTime::from_data_time(time(entry, "next_attempt")?),
+        deadline: WallTime::from_data_time(time(entry, "deadline")?),
     })
 }
 
@@ -244,7 +240,7 @@ mod tests {
                 rule: "r".into(),
                 aggregation_key: Some("web-1".into()),
                 state,
-                created_at: t,
+                created_at: WallTime::from_data_time(t),
                 alert_time: t,
                 matches: vec![Match { timestamp: t, body }],
             },
@@ -257,7 +253,7 @@ mod tests {
     #[test]
     fn a_queued_head_is_an_unsent_elastalert2_alert_with_pending_deliveries() {
         let mut head = head(AlertState::Active);
-        head.queue(head.alert.alert_time);
+        head.queue(head.alert.created_at);
         let doc = head.to_document();
         assert_eq!(doc["alert_sent"], false);
         assert_eq!(doc["alert_info"], json!({"type": "slack"}));
@@ -271,7 +267,7 @@ mod tests {
     #[test]
     fn a_head_is_sent_once_nothing_is_pending_and_something_was_delivered() {
         let mut head = head(AlertState::Active);
-        head.queue(head.alert.alert_time);
+        head.queue(head.alert.created_at);
         head.deliveries[0].status = DeliveryStatus::Delivered;
         head.deliveries[1].status = DeliveryStatus::Failed;
         head.deliveries[1].last_error = Some("HTTP 500".into());

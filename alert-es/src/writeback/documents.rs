@@ -2,7 +2,7 @@
 //! records, so that an existing deployment (and its Kibana dashboards) keeps working.
 
 use alert_core::alert::{ErrorRecord, Match, RuleStatus, Silence};
-use alert_core::time::Timestamp;
+use alert_core::time::{Duration, Timestamp, WallTime};
 use serde_json::{Map, Value, json};
 
 use crate::{Error, Result};
@@ -11,23 +11,26 @@ use crate::{Error, Result};
 ///
 /// ```
 /// use alert_core::alert::RuleStatus;
-/// use alert_core::time::Timestamp;
+/// use alert_core::time::{Duration, Timestamp, WallTime};
 /// use alert_es::writeback::status_document;
 /// let t = |s: &str| Timestamp::parse_iso(s).unwrap();
 /// let status = RuleStatus { rule: "r".into(), start: t("2024-01-01T00:00:00Z"),
-///     end: t("2024-01-01T00:45:00Z"), hits: 105, matches: 1, ran_at: t("2024-01-01T00:45:01.5Z") };
-/// let doc = status_document(&status, 0.31);
+///     end: t("2024-01-01T00:45:00Z"), hits: 105, matches: 1,
+///     ran_at: WallTime::from_data_time(t("2024-01-01T00:45:01.5Z")),
+///     time_taken: Duration::from_micros(310_000) };
+/// let doc = status_document(&status);
+/// assert_eq!(doc["time_taken"], 0.31);
 /// assert_eq!(doc["endtime"], "2024-01-01T00:45:00Z");
 /// assert_eq!(doc["@timestamp"], "2024-01-01T00:45:01.500Z");
 /// ```
-pub fn status_document(status: &RuleStatus, time_taken_seconds: f64) -> Value {
+pub fn status_document(status: &RuleStatus) -> Value {
     json!({
         "rule_name": status.rule,
         "starttime": status.start.to_iso(),
         "endtime": status.end.to_iso(),
         "matches": status.matches,
         "hits": status.hits,
-        "time_taken": time_taken_seconds,
+        "time_taken": status.time_taken.as_micros().max(0) as f64 / 1e6,
         "@timestamp": status.ran_at.to_iso(),
     })
 }
@@ -42,12 +45,15 @@ pub fn status_from_document(source: &Value) -> Result<RuleStatus> {
         end,
         hits: source["hits"].as_u64().unwrap_or(0),
         matches: source["matches"].as_u64().unwrap_or(0),
-        ran_at: optional_timestamp(source, "@timestamp")?.unwrap_or(end),
+        ran_at: WallTime::from_data_time(optional_timestamp(source, "@timestamp")?.unwrap_or(end)),
+        time_taken: Duration::from_micros(
+            (source["time_taken"].as_f64().unwrap_or(0.0) * 1e6).round() as i64,
+        ),
     })
 }
 
 /// A `<wb>_silence` document: `rule_name` holds the silence key, as in ElastAlert2.
-pub fn silence_document(silence: &Silence, now: Timestamp) -> Value {
+pub fn silence_document(silence: &Silence, now: WallTime) -> Value {
     json!({
         "rule_name": silence.key,
         "until": silence.until.to_iso(),
@@ -107,7 +113,7 @@ pub struct AlertFields<'a> {
     /// Why sending failed, when it did.
     pub alert_exception: Option<&'a str>,
     /// When the document is written.
-    pub now: Timestamp,
+    pub now: WallTime,
 }
 
 /// A `<wb>` alert document: one per match, as ElastAlert2's `writeback('elastalert', ...)`.
@@ -183,9 +189,10 @@ mod tests {
             end: t("2024-01-01T00:45:00Z"),
             hits: 105,
             matches: 1,
-            ran_at: t("2024-01-01T00:45:01.5Z"),
+            ran_at: WallTime::from_data_time(t("2024-01-01T00:45:01.5Z")),
+            time_taken: Duration::from_micros(310_000),
         };
-        let doc = status_document(&status, 0.31);
+        let doc = status_document(&status);
         assert_eq!(
             doc,
             json!({"rule_name": "My rule", "starttime": "2024-01-01T00:00:00Z",
@@ -224,7 +231,10 @@ mod tests {
             until: t("2024-01-01T01:00:00Z"),
             exponent: 2,
         };
-        let doc = silence_document(&silence, t("2024-01-01T00:00:00Z"));
+        let doc = silence_document(
+            &silence,
+            WallTime::from_data_time(t("2024-01-01T00:00:00Z")),
+        );
         assert_eq!(
             doc,
             json!({"rule_name": "r.bob", "until": "2024-01-01T01:00:00Z", "exponent": 2,
@@ -238,7 +248,7 @@ mod tests {
         let error = ErrorRecord {
             rule: Some("r".into()),
             message: "Error running query: boom".into(),
-            at: t("2024-01-01T00:00:00Z"),
+            at: WallTime::from_data_time(t("2024-01-01T00:00:00Z")),
             data: json!({"query": {"match_all": {}}}),
         };
         assert_eq!(
@@ -266,7 +276,7 @@ mod tests {
             aggregate_id: None,
             aggregation_key: None,
             alert_exception: None,
-            now: t("2024-01-01T00:45:02Z"),
+            now: WallTime::from_data_time(t("2024-01-01T00:45:02Z")),
         };
         assert_eq!(
             alert_document(&matched, &fields),

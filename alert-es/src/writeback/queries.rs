@@ -1,7 +1,7 @@
 //! The search bodies the writeback store sends, as ElastAlert2 sends them where it has the same
 //! read (status, silence key, aggregate children) and in its style where it has none.
 
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use serde_json::{Value, json};
 
 /// The newest status of a rule (ElastAlert2's `get_starttime`: `term rule_name`, newest
@@ -82,7 +82,7 @@ pub fn heads_query(state: &str, rule: Option<&str>, due: Option<Timestamp>) -> V
 }
 
 /// Heads with a pending delivery due by `now` (or any pending one without `now`), earliest first.
-pub fn pending_deliveries_query(now: Option<Timestamp>, size: usize) -> Value {
+pub fn pending_deliveries_query(now: Option<WallTime>, size: usize) -> Value {
     let filter = match now {
         Some(now) => json!({"range": {"alert_pending_at_us": {"lte": now.as_micros()}}}),
         None => json!({"exists": {"field": "alert_pending_at_us"}}),

@@ -25,7 +25,7 @@ use alert_core::alert::{
     StoredAlert,
 };
 use alert_core::port::StateStore;
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
@@ -92,7 +92,7 @@ impl EsStateStore {
     }
 
     /// Writes the silence document of a key, set at `now`.
-    async fn put_silence(&self, silence: &Silence, now: Timestamp) -> CoreResult<()> {
+    async fn put_silence(&self, silence: &Silence, now: WallTime) -> CoreResult<()> {
         let index = self.index(WritebackIndex::Silence);
         let doc = silence_with_rule(silence, now);
         put(
@@ -229,8 +229,7 @@ impl StateStore for EsStateStore {
             .await
             .map_err(store_error)?;
         if let Some(status) = &commit.status {
-            let taken = commit.at.since(status.ran_at).as_secs_f64().max(0.0);
-            let doc = status_document(status, taken);
+            let doc = status_document(status);
             let index = self.index(WritebackIndex::Status);
             append(&self.client, &index, doc)
                 .await
@@ -262,7 +261,8 @@ impl StateStore for EsStateStore {
     async fn set_silence(&self, silence: &Silence) -> CoreResult<()> {
         // `@timestamp` is when a silence was set; the port gives no clock here, so a silence set
         // by hand records the moment it ends (no read uses the field).
-        self.put_silence(silence, silence.until).await
+        self.put_silence(silence, WallTime::from_data_time(silence.until))
+            .await
     }
 
     async fn open_aggregates(&self, rule: &str) -> CoreResult<Vec<OpenAggregate>> {
@@ -282,7 +282,11 @@ impl StateStore for EsStateStore {
         Ok(open)
     }
 
-    async fn release_due_aggregates(&self, now: Timestamp) -> CoreResult<Vec<AlertId>> {
+    async fn release_due_aggregates(
+        &self,
+        now: Timestamp,
+        at: WallTime,
+    ) -> CoreResult<Vec<AlertId>> {
         let heads = self
             .heads(queries::heads_query("AGGREGATING", None, Some(now)))
             .await?;
@@ -290,7 +294,7 @@ impl StateStore for EsStateStore {
         let mut released = Vec::new();
         for (mut head, read) in heads {
             head.alert.state = AlertState::Active;
-            head.queue(now);
+            head.queue(at);
             put(
                 &self.client,
                 &alerts,
@@ -305,7 +309,7 @@ impl StateStore for EsStateStore {
         Ok(released)
     }
 
-    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> CoreResult<Vec<OutboxItem>> {
+    async fn due_deliveries(&self, now: WallTime, limit: usize) -> CoreResult<Vec<OutboxItem>> {
         let heads = self
             .heads(queries::pending_deliveries_query(Some(now), limit.max(1)))
             .await?;

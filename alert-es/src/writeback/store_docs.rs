@@ -5,7 +5,7 @@
 use alert_core::alert::{
     AlertState, DeliveryOutcome, DeliveryStatus, Match, NewAlert, OutboxId, Silence, StoredAlert,
 };
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use serde_json::{Value, json};
 
 use super::alert_head::AlertHead;
@@ -16,7 +16,7 @@ use super::store_io::StoredDoc;
 type CoreResult<T> = alert_core::Result<T>;
 
 /// The head of a new alert, the `occurrence`-th of its rule, key and first match in its run.
-pub(crate) fn new_head(new: &NewAlert, at: Timestamp, occurrence: usize) -> AlertHead {
+pub(crate) fn new_head(new: &NewAlert, at: WallTime, occurrence: usize) -> AlertHead {
     let id = alert_id_of(
         &new.rule,
         new.aggregation_key.as_deref(),
@@ -38,7 +38,7 @@ pub(crate) fn new_head(new: &NewAlert, at: Timestamp, occurrence: usize) -> Aler
         deliveries: Vec::new(),
     };
     if new.state == AlertState::Active {
-        head.queue(new.alert_time);
+        head.queue(at);
     }
     head
 }
@@ -47,7 +47,7 @@ pub(crate) fn new_head(new: &NewAlert, at: Timestamp, occurrence: usize) -> Aler
 pub(crate) fn child_documents(
     head: &AlertHead,
     matches: &[Match],
-    at: Timestamp,
+    at: WallTime,
 ) -> Vec<(String, Value)> {
     let head_id = head.doc_id();
     let mut seen: Vec<&Match> = Vec::new();
@@ -128,7 +128,7 @@ pub(crate) fn apply_outcome(
     Ok(())
 }
 
-pub(crate) fn silence_with_rule(silence: &Silence, now: Timestamp) -> Value {
+pub(crate) fn silence_with_rule(silence: &Silence, now: WallTime) -> Value {
     let mut doc = silence_document(silence, now);
     doc["alert_rule"] = json!(silence.rule);
     doc

@@ -6,7 +6,7 @@ pub(crate) mod payload;
 
 use alert_core::port::{Notification, Notifier, Preview};
 use alert_core::secret::Secret;
-use alert_core::time::Timestamp;
+use alert_core::time::WallTime;
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -55,7 +55,7 @@ impl AlertmanagerNotifier {
 fn build(
     notification: &Notification<'_>,
     config: &AlertmanagerConfig,
-    now: Timestamp,
+    now: WallTime,
 ) -> Result<Value> {
     let opts = AlerterOptions::of_notification(notification);
     let matches = &notification.alert.matches;
@@ -66,11 +66,8 @@ fn build(
 }
 
 /// The wall clock (ElastAlert2's `now()`, for `endsAt`).
-fn now() -> Timestamp {
-    let micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-    Timestamp::from_micros(micros)
+fn now() -> WallTime {
+    WallTime::from_system(std::time::SystemTime::now())
 }
 
 #[async_trait]

@@ -4,7 +4,7 @@
 use alert_core::alert::Match;
 use alert_core::document::lookup_es_key;
 use alert_core::template::jinja::{JinjaError, render};
-use alert_core::time::Timestamp;
+use alert_core::time::{Timestamp, WallTime};
 use serde_json::{Map, Value, json};
 
 use super::config::AlertmanagerConfig;
@@ -21,7 +21,7 @@ pub(crate) fn alert(
     title: &str,
     body: &str,
     first: &Match,
-    now: Timestamp,
+    now: WallTime,
 ) -> Result<Value> {
     let doc = Value::Object(first.body.clone());
     let mut context = first.body.clone();
@@ -45,7 +45,7 @@ pub(crate) fn alert(
     if let Some(resolve_time) = config.resolve_time {
         alert.insert(
             "endsAt".into(),
-            json!(isoformat_utc(now.plus(resolve_time))),
+            json!(isoformat_utc(now.plus(resolve_time).as_data_time())),
         );
     }
     Ok(Value::Object(alert))
@@ -148,7 +148,7 @@ mod tests {
         let r = rule(&format!("alert: alertmanager\n{yaml}"));
         let opts = AlerterOptions::of_rule(&r);
         let config = AlertmanagerConfig::from_options(&opts)?;
-        let now = Timestamp::parse_iso(now).unwrap_or_default();
+        let now = WallTime::from_data_time(Timestamp::parse_iso(now).unwrap_or_default());
         alert(
             &config,
             &r.name,
@@ -184,7 +184,7 @@ mod tests {
             &title,
             &body,
             &matches[0],
-            Timestamp::from_micros(0),
+            WallTime::from_micros(0),
         );
         assert_eq!(
             got.unwrap(),

@@ -27,7 +27,7 @@ pub fn alert(bodies: &[Value]) -> StoredAlert {
         rule: "r".into(),
         aggregation_key: None,
         state: AlertState::Active,
-        created_at: t,
+        created_at: alert_core::time::WallTime::from_data_time(t),
         alert_time: t,
         matches: bodies
             .iter()

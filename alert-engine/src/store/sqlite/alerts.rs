@@ -7,14 +7,13 @@ use alert_core::alert::{
     AlertId, AlertState, AlertWrite, DeliveryOutcome, Match, NewAlert, OpenAggregate, OutboxId,
     OutboxItem, RunCommit, StoredAlert,
 };
-use alert_core::time::{Duration, Timestamp};
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_core::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Map, Value};
 
 use super::queries::{upsert_rule_status, upsert_silence};
 use super::{OrStore, from_sql_int};
-use crate::store::after;
 
 /// Writes a run's status, silences and alerts in one immediate transaction.
 pub(super) fn commit_run(conn: &mut Connection, commit: &RunCommit) -> Result<Vec<AlertId>> {
@@ -41,7 +40,7 @@ pub(super) fn commit_run(conn: &mut Connection, commit: &RunCommit) -> Result<Ve
 }
 
 /// Inserts an alert with its matches, and its outbox rows when it is active.
-fn insert_alert(conn: &Connection, alert: &NewAlert, created_at: Timestamp) -> Result<AlertId> {
+fn insert_alert(conn: &Connection, alert: &NewAlert, created_at: WallTime) -> Result<AlertId> {
     let what = format!("cannot insert an alert of rule '{}'", alert.rule);
     let alerters =
         serde_json::to_string(&alert.alerters).map_err(|e| Error::Store(format!("{what}: {e}")))?;
@@ -62,8 +61,10 @@ fn insert_alert(conn: &Connection, alert: &NewAlert, created_at: Timestamp) -> R
     let id = conn.last_insert_rowid();
     insert_matches(conn, id, 0, &alert.matches)?;
     if alert.state == AlertState::Active {
-        let deadline = after(alert.alert_time, alert.time_limit);
-        insert_outbox(conn, id, &alert.alerters, alert.alert_time, deadline)?;
+        // Sent now (wall clock), retried until the time limit after that: never at the
+        // match's data time, which a backfill puts in the past.
+        let deadline = created_at.plus(alert.time_limit);
+        insert_outbox(conn, id, &alert.alerters, created_at, deadline)?;
     }
     Ok(id)
 }
@@ -116,8 +117,8 @@ fn insert_outbox(
     conn: &Connection,
     id: AlertId,
     alerters: &[String],
-    first_attempt: Timestamp,
-    deadline: Timestamp,
+    first_attempt: WallTime,
+    deadline: WallTime,
 ) -> Result<()> {
     let what = format!("cannot queue the notifications of alert {id}");
     let mut stmt = conn
@@ -176,6 +177,7 @@ pub(super) fn open_aggregates(conn: &Connection, rule: &str) -> Result<Vec<OpenA
 pub(super) fn release_due_aggregates(
     conn: &mut Connection,
     now: Timestamp,
+    at: WallTime,
 ) -> Result<Vec<AlertId>> {
     let what = "cannot release due aggregates";
     let tx = conn
@@ -202,8 +204,8 @@ pub(super) fn release_due_aggregates(
             &tx,
             *id,
             &alerters,
-            now,
-            after(now, Duration::from_micros(*limit)),
+            at,
+            at.plus(Duration::from_micros(*limit)),
         )?;
     }
     tx.commit().or_store(what)?;
@@ -213,7 +215,7 @@ pub(super) fn release_due_aggregates(
 /// Pending rows due at `now`, oldest first, with their alerts, read from one snapshot.
 pub(super) fn due_deliveries(
     conn: &mut Connection,
-    now: Timestamp,
+    now: WallTime,
     limit: usize,
 ) -> Result<Vec<OutboxItem>> {
     let what = "cannot read due deliveries";
@@ -238,7 +240,7 @@ pub(super) fn due_deliveries(
             alerter,
             alerter_index,
             attempts,
-            deadline: Timestamp::from_micros(deadline),
+            deadline: WallTime::from_micros(deadline),
         });
     }
     tx.commit().or_store(what)?;
@@ -249,7 +251,7 @@ pub(super) fn due_deliveries(
 type DueRow = (OutboxId, AlertId, String, u32, u32, i64);
 
 /// The due pending rows, oldest first.
-fn due_rows(conn: &Connection, now: Timestamp, limit: usize) -> Result<Vec<DueRow>> {
+fn due_rows(conn: &Connection, now: WallTime, limit: usize) -> Result<Vec<DueRow>> {
     let what = "cannot read due deliveries";
     let mut stmt = conn
         .prepare(
@@ -358,7 +360,7 @@ fn load_alert(conn: &Connection, id: AlertId) -> Result<Option<StoredAlert>> {
         rule,
         aggregation_key,
         state,
-        created_at: Timestamp::from_micros(created_at),
+        created_at: WallTime::from_micros(created_at),
         alert_time: Timestamp::from_micros(alert_time),
         matches: load_matches(conn, id, &what)?,
     }))

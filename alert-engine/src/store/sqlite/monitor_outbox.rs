@@ -89,14 +89,14 @@ impl SqliteStore {
         let outcome = outcome.clone();
         self.call("recording a monitor action", move |conn| {
             let (status, next, error) = match &outcome {
-                DeliveryOutcome::Delivered { at } => ("sent", at.as_millis(), None),
+                DeliveryOutcome::Delivered { at } => ("sent", millis(*at), None),
                 DeliveryOutcome::Retry {
                     error,
                     next_attempt,
                     ..
-                } => ("pending", next_attempt.as_millis(), Some(error.clone())),
+                } => ("pending", millis(*next_attempt), Some(error.clone())),
                 DeliveryOutcome::Failed { at, error } => {
-                    ("failed", at.as_millis(), Some(error.clone()))
+                    ("failed", millis(*at), Some(error.clone()))
                 }
             };
             conn.execute(
@@ -111,4 +111,9 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// A wall-clock moment as the monitor tables store times: epoch milliseconds.
+fn millis(at: alert_core::time::WallTime) -> i64 {
+    at.as_micros().div_euclid(1000)
 }

@@ -4,7 +4,7 @@
 use alert_core::alert::{
     AlertId, DeliveryStatus, ErrorRecord, RuleStatus, Silence, SourcePosition,
 };
-use alert_core::time::Timestamp;
+use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_core::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -14,7 +14,8 @@ use super::{OrStore, from_sql_int, to_sql_int};
 pub(super) fn rule_status(conn: &Connection, rule: &str) -> Result<Option<RuleStatus>> {
     let row = conn
         .query_row(
-            "SELECT start_time, end_time, hits, matches, ran_at FROM rule_status WHERE rule = ?1",
+            "SELECT start_time, end_time, hits, matches, ran_at, time_taken_micros
+             FROM rule_status WHERE rule = ?1",
             [rule],
             |r| {
                 Ok((
@@ -23,12 +24,13 @@ pub(super) fn rule_status(conn: &Connection, rule: &str) -> Result<Option<RuleSt
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
                 ))
             },
         )
         .optional()
         .or_store(format_args!("cannot read the status of rule '{rule}'"))?;
-    let Some((start, end, hits, matches, ran_at)) = row else {
+    let Some((start, end, hits, matches, ran_at, time_taken)) = row else {
         return Ok(None);
     };
     Ok(Some(RuleStatus {
@@ -37,18 +39,19 @@ pub(super) fn rule_status(conn: &Connection, rule: &str) -> Result<Option<RuleSt
         end: Timestamp::from_micros(end),
         hits: from_sql_int(hits, "hit count")?,
         matches: from_sql_int(matches, "match count")?,
-        ran_at: Timestamp::from_micros(ran_at),
+        ran_at: WallTime::from_micros(ran_at),
+        time_taken: Duration::from_micros(time_taken),
     }))
 }
 
 /// Inserts or replaces the rule's status.
 pub(super) fn upsert_rule_status(conn: &Connection, status: &RuleStatus) -> Result<()> {
     conn.execute(
-        "INSERT INTO rule_status (rule, start_time, end_time, hits, matches, ran_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO rule_status (rule, start_time, end_time, hits, matches, ran_at,
+             time_taken_micros) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (rule) DO UPDATE SET start_time = excluded.start_time,
              end_time = excluded.end_time, hits = excluded.hits, matches = excluded.matches,
-             ran_at = excluded.ran_at",
+             ran_at = excluded.ran_at, time_taken_micros = excluded.time_taken_micros",
         params![
             status.rule,
             status.start.as_micros(),
@@ -56,6 +59,7 @@ pub(super) fn upsert_rule_status(conn: &Connection, status: &RuleStatus) -> Resu
             to_sql_int(status.hits, "hit count")?,
             to_sql_int(status.matches, "match count")?,
             status.ran_at.as_micros(),
+            status.time_taken.as_micros(),
         ],
     )
     .or_store(format_args!(
@@ -185,7 +189,7 @@ pub(super) fn recent_errors(conn: &Connection, limit: usize) -> Result<Vec<Error
         Ok(ErrorRecord {
             rule,
             message,
-            at: Timestamp::from_micros(at),
+            at: WallTime::from_micros(at),
             data,
         })
     })
