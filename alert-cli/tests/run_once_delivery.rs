@@ -158,6 +158,26 @@ fn aggregates_by_match_time_are_sent_when_the_data_passes_them_and_the_rest_are_
                 aggregate_by_match_time: true\n\
                 aggregation_alert_time_compared_with_timestamp_field: true\nalert: [debug]\n";
     let dir = workdir(rule, &docs);
+    // test-rule shows the same three aggregates, each alerter's text once per aggregate.
+    let shown = Command::cargo_bin("alert")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["test-rule", "rules/r.yaml", "--data", "logs.ndjson"])
+        .assert()
+        .success();
+    let shown = shown.get_output();
+    let text = String::from_utf8_lossy(&shown.stdout);
+    for header in [
+        "--- alert 1 of 3 to debug (11 matches, aggregated until 2026-01-01T00:10:00Z) ---",
+        "--- alert 2 of 3 to debug (11 matches, aggregated until 2026-01-01T00:21:00Z) ---",
+        "--- alert 3 of 3 to debug (8 matches, aggregated until 2026-01-01T00:32:00Z) ---",
+    ] {
+        assert!(text.contains(header), "{header} in {text}");
+    }
+    assert!(
+        String::from_utf8_lossy(&shown.stderr)
+            .contains("3 alert(s) as alert run would raise them, 3 of them aggregates"),
+    );
     let output = run_once(dir.path(), &[]).success();
     let output = output.get_output();
     let stderr = String::from_utf8_lossy(&output.stderr);

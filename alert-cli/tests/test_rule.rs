@@ -59,9 +59,12 @@ fn json_format_prints_one_sorted_match_per_line_and_the_summary_on_stderr() {
         assert_eq!(keys, sorted, "keys are sorted");
     }
     let stderr = String::from_utf8(output.stderr).unwrap();
+    // Then the alerts `alert run` would raise: one per client.ip (the query key) within
+    // realert's minute.
     assert_eq!(
         stderr.trim(),
-        "60 documents read, 8 matched filters, 8 matches"
+        "60 documents read, 8 matched filters, 8 matches\n\
+         3 alert(s) as alert run would raise them; 5 match(es) suppressed by realert"
     );
 }
 

@@ -18,7 +18,7 @@ const DATA: &str = concat!(
 );
 
 /// A rule whose Jinja text names the user and the dotted host field, sent by `command`
-/// running `sh -c SCRIPT`.
+/// running `sh -c SCRIPT`; realert is off, so each match is an alert.
 fn write_fixture(dir: &Path, script: &str) {
     std::fs::write(dir.join("config.yaml"), "rules_folder: rules\n").unwrap();
     std::fs::write(dir.join("events.ndjson"), DATA).unwrap();
@@ -27,6 +27,7 @@ fn write_fixture(dir: &Path, script: &str) {
          type: any\n\
          index: logs\n\
          filter: [{{term: {{ok: false}}}}]\n\
+         realert: {{minutes: 0}}\n\
          alert: command\n\
          command: [/bin/sh, -c, '{script}']\n\
          pipe_alert_text: true\n\

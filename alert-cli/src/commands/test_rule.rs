@@ -11,8 +11,8 @@ use alert_core::time::{Duration, Timestamp};
 use alert_engine::cluster::{self, names_cluster};
 use alert_engine::run_command::state_path;
 use alert_engine::test_rule::{
-    TestRuleOptions, TestRuleReport, run_test_rule, run_test_rule_on_backend, save_matches,
-    send_matches,
+    TestRuleOptions, TestRuleReport, alerts_of, run_test_rule, run_test_rule_on_backend,
+    save_matches, send_alerts,
 };
 use alert_engine::{DiskFiles, SqliteStore, process_env};
 use anyhow::Context;
@@ -98,26 +98,32 @@ pub(crate) fn run(args: &TestRuleArgs) -> anyhow::Result<ExitCode> {
         None => query_cluster(args, &global, &rule, &options, now)?,
     }
     .with_context(|| format!("running {}", args.rule.display()))?;
+    // The alerts `alert run` would raise from these matches: realert and aggregation applied.
+    let end = report.range.map_or_else(|| now, |r| r.end);
+    let alerts = alerts_of(&rule, &report.matches, end)?;
     print_report(args, &report, &|| {
         if !args.alert && args.format == Format::Text && !args.count_only {
-            preview::print_previews(&rule, &report.matches, wall_now())?;
+            preview::print_previews(&rule, &alerts, wall_now())?;
         }
         Ok(())
     })?;
+    if !args.count_only {
+        preview::print_alert_summary(&alerts);
+    }
     let mut failed = false;
     if args.alert {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("starting the runtime")?;
-        let results = runtime.block_on(send_matches(
+        let results = runtime.block_on(send_alerts(
             &rule,
-            &report.matches,
+            &alerts.alerts,
             &notifier_for,
             wall_now(),
             &mut |warning| eprintln!("warning: {warning}"),
         ));
-        failed = preview::print_send_results(&results, report.matches.len());
+        failed = preview::print_send_results(&results, alerts.alerts.len());
     }
     if args.save {
         let path = state_path(&global)?;

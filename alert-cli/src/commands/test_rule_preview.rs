@@ -3,25 +3,36 @@
 
 use std::io::Write;
 
-use alert_core::alert::Match;
 use alert_core::config::Rule;
 use alert_core::port::{Notification, Preview};
 use alert_core::time::WallTime;
-use alert_engine::test_rule::{SendResult, test_alert};
+use alert_engine::test_rule::{SendResult, TestAlerts, test_alert};
 
-/// For each match (one alert each) and each alerter: `--- alert I of N to NAME ---`, then
-/// the alerter's own preview of what it would send: `subject: ...` when its request has a
-/// title, and the body. An alerter that cannot show its text gets an error line instead.
-pub(super) fn print_previews(rule: &Rule, matches: &[Match], now: WallTime) -> anyhow::Result<()> {
+/// For each alert `alert run` would raise (realert and aggregation applied) and each
+/// alerter: `--- alert I of N to NAME ---` (with `(M matches, aggregated until T)` for an
+/// aggregate), then the alerter's own preview of what it would send: `subject: ...` when
+/// its request has a title, and the body. An alerter that cannot show its text gets an
+/// error line instead.
+pub(super) fn print_previews(
+    rule: &Rule,
+    alerts: &TestAlerts,
+    now: WallTime,
+) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let total = matches.len();
-    for (i, m) in matches.iter().enumerate() {
-        let alert = test_alert(rule, m, now, &mut |_| {});
+    let total = alerts.alerts.len();
+    for (i, test) in alerts.alerts.iter().enumerate() {
+        let alert = test_alert(rule, test, now, &mut |_| {});
+        let grouped = test.aggregated_until.map_or_else(String::new, |until| {
+            format!(
+                " ({} matches, aggregated until {until})",
+                test.matches.len()
+            )
+        });
         for alerter in &rule.alerters {
             writeln!(
                 out,
-                "--- alert {} of {total} to {} ---",
+                "--- alert {} of {total} to {}{grouped} ---",
                 i + 1,
                 alerter.name
             )?;
@@ -51,6 +62,29 @@ fn write_preview(out: &mut impl Write, preview: &Preview) -> std::io::Result<()>
     Ok(())
 }
 
+/// On stderr: how many alerts the matches make, and why fewer (realert, aggregation).
+pub(super) fn print_alert_summary(alerts: &TestAlerts) {
+    let aggregates = alerts
+        .alerts
+        .iter()
+        .filter(|a| a.aggregated_until.is_some())
+        .count();
+    let mut line = format!(
+        "{} alert(s) as alert run would raise them",
+        alerts.alerts.len()
+    );
+    if aggregates > 0 {
+        line.push_str(&format!(", {aggregates} of them aggregates"));
+    }
+    if alerts.suppressed > 0 {
+        line.push_str(&format!(
+            "; {} match(es) suppressed by realert",
+            alerts.suppressed
+        ));
+    }
+    eprintln!("{line}");
+}
+
 /// One stderr line per send; whether any failed.
 pub(super) fn print_send_results(results: &[SendResult], total: usize) -> bool {
     let mut failed = false;
@@ -58,14 +92,14 @@ pub(super) fn print_send_results(results: &[SendResult], total: usize) -> bool {
         match &r.outcome {
             Ok(()) => eprintln!(
                 "alert {} of {total} sent to {}",
-                r.match_index + 1,
+                r.alert_index + 1,
                 r.alerter
             ),
             Err(e) => {
                 failed = true;
                 eprintln!(
                     "error: alert {} of {total} to {} failed: {e}",
-                    r.match_index + 1,
+                    r.alert_index + 1,
                     r.alerter
                 );
             }

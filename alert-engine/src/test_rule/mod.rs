@@ -3,6 +3,7 @@
 //! Unlike `elastalert-test-rule --data`, the rule's filters are applied. Documents are sorted by
 //! timestamp and fed to the rule type in the segments ElastAlert2's `run_rule` uses.
 
+mod alerts;
 mod cluster;
 mod held;
 mod projected;
@@ -23,11 +24,12 @@ use alert_core::filter::Filter;
 use alert_core::plan::{QueryKind, Segment, default_offline_range, segment_size, segments};
 use alert_core::rules::{RuleType, build_with_files, list_query_filter};
 use alert_core::time::{Duration, Timestamp};
+pub use alerts::{TestAlert, TestAlerts, alerts_of};
 pub use cluster::run_test_rule_on_backend;
 use held::HeldDocuments;
 use reading::{LineParsing, accept};
 pub use save::save_matches;
-pub use send::{SendResult, send_matches, test_alert};
+pub use send::{SendResult, send_alerts, test_alert};
 
 /// Choices of one offline run.
 #[derive(Debug, Clone, Default)]
