@@ -121,6 +121,15 @@ pub enum Error {
     /// A search backend that failed to answer (network, cluster, or a local source).
     #[error("search failed: {0}")]
     Search(String),
+    /// A cluster query that failed, with the request it sent, which error records keep
+    /// (ElastAlert2's `elastalert_error` carries `data.query`).
+    #[error("search failed: {message}; query: {query}")]
+    SearchQuery {
+        /// What went wrong (the rule, the index and the cluster's answer).
+        message: String,
+        /// The request: `METHOD /path?parameters body`, cut after 2 KB.
+        query: String,
+    },
     /// The state store failed; nothing of the failed operation was written.
     #[error("state store: {0}")]
     Store(String),

@@ -220,12 +220,19 @@ impl Engine {
                 Err(error) => {
                     let message = error.to_string();
                     crate::metrics::record_error();
+                    // ElastAlert2's error documents carry the query that failed.
+                    let data = match &error {
+                        Error::Core(alert_core::Error::SearchQuery { query, .. }) => {
+                            json!({"phase": "run", "query": query})
+                        }
+                        _ => json!({"phase": "run"}),
+                    };
                     store
                         .record_error(&ErrorRecord {
                             rule: Some(name.clone()),
                             message: message.clone(),
                             at: now,
-                            data: json!({"phase": "run"}),
+                            data,
                         })
                         .await?;
                     Err(message)

@@ -1,5 +1,6 @@
 //! The engine over [`EsBackend`] against a wiremock cluster: one rule's failing query is
-//! recorded with the store's `record_error` and reported, and the other rule still alerts.
+//! recorded with the store's `record_error` (with the query, in `data.query`) and reported,
+//! and the other rule still alerts.
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
 
@@ -150,6 +151,13 @@ async fn a_failing_query_is_recorded_and_reported_while_the_other_rule_alerts() 
         errors[0].message.contains("unknown query [mtch]"),
         "{}",
         errors[0].message
+    );
+    // The error record carries the query that failed, as ElastAlert2's error documents do.
+    let query = errors[0].data["query"].as_str().unwrap_or_default();
+    assert!(
+        query.starts_with("POST /broken/_search") && query.contains("\"range\""),
+        "{:?}",
+        errors[0].data
     );
     assert_eq!(alerts.try_recv().unwrap().alert.rule, "many");
 }

@@ -175,12 +175,14 @@ fn is_missing_index(error: &Error) -> bool {
 
 /// A failed query as the port reports it: the rule and what the cluster said.
 fn port_error(query: &SearchQuery<'_>, error: Error) -> alert_core::Error {
+    let on = format!("rule '{}' on index '{}'", query.rule.name, query.rule.index);
     match error {
         Error::Rule(core) => core,
-        other => alert_core::Error::Search(format!(
-            "rule '{}' on index '{}': {other}",
-            query.rule.name, query.rule.index
-        )),
+        Error::Query { error, query } => alert_core::Error::SearchQuery {
+            message: format!("{on}: {error}"),
+            query,
+        },
+        other => alert_core::Error::Search(format!("{on}: {other}")),
     }
 }
 
