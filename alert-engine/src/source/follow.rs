@@ -591,6 +591,34 @@ mod tests {
         );
     }
 
+    #[test]
+    fn followed_lines_are_timed_by_each_rule_time_field() {
+        use alert_core::document::TimeField;
+        use alert_core::time::TimestampType;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.ndjson");
+        append(
+            &path,
+            "{\"event_ms\": 1767225600000}\n{\"logged\": \"2026-01-01 00:01:00.500000\"}\n\
+             {\"other\": 1}\n",
+        );
+        let ms = TimeField::new("event_ms", TimestampType::UnixMs);
+        let custom = TimeField::new(
+            "logged",
+            TimestampType::Custom("%Y-%m-%d %H:%M:%S.%f".into()),
+        );
+        let backend = LocalBackend::with_time_fields([ms.clone(), custom.clone()]);
+        let report = follower(dir.path(), "*.ndjson").poll(&backend).unwrap();
+        assert_eq!(report.documents, 2);
+        assert_eq!(report.skipped.len(), 1, "{report:?}");
+        assert!(report.skipped[0].contains("no timestamp field 'event_ms'"), "{report:?}");
+        let t = |iso: &str| Timestamp::parse_iso(iso).unwrap();
+        let first = t("2026-01-01T00:00:00Z");
+        assert_eq!(backend.bounds_of(&ms), Some((first, first)));
+        let second = t("2026-01-01T00:01:00.5Z");
+        assert_eq!(backend.bounds_of(&custom), Some((second, second)));
+    }
+
     #[tokio::test]
     async fn a_new_file_matching_the_glob_is_read_from_the_start() {
         let dir = tempfile::tempdir().unwrap();
