@@ -178,3 +178,40 @@ fn test_rule_save_keeps_matches_in_the_shared_store_without_delivering_them() {
             "4 delivered, 0 to retry, 0 failed; 0 waiting in the outbox",
         ));
 }
+
+/// The seed guide's example (05. rule 생성): documents timed by `datetime`, the second one
+/// without `@timestamp`, and a rule with `timestamp_field: datetime`.
+#[test]
+fn the_seed_guides_datetime_rule_reads_documents_without_timestamp_through_run_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("testalertindex.ndjson"),
+        "{\"@timestamp\": \"2023-10-23T00:00+09:00\", \"datetime\": \"2023-10-22T15:00:00+09:00\", \"name\": \"kim1\", \"env\": \"prod\"}\n\
+         {\"datetime\": \"2023-10-23T10:25:00+09:00\", \"name\": \"kim2\", \"env\": \"prod\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rules/test_any.yaml"),
+        "name: \"test any\"\ntype: any\nindex: testalertindex\ntimestamp_field: \"datetime\"\n\
+         realert: {minutes: 0}\nfilter:\n- query:\n    query_string:\n        query: \"name: kim*\"\n\
+         alert:\n  - debug\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "rules_folder: rules\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n\
+         source: {type: files, paths: [testalertindex.ndjson]}\n",
+    )
+    .unwrap();
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("name: kim1"))
+        .stdout(predicate::str::contains("name: kim2"))
+        .stdout(predicate::str::contains("datetime: 2023-10-23T01:25:00Z"))
+        .stderr(predicate::str::contains(
+            "rule 'test any': 2 hits, 2 matches, 2 alerted; 2 written, 2 delivered, 0 failed",
+        ));
+}
