@@ -611,7 +611,10 @@ mod tests {
         let report = follower(dir.path(), "*.ndjson").poll(&backend).unwrap();
         assert_eq!(report.documents, 2);
         assert_eq!(report.skipped.len(), 1, "{report:?}");
-        assert!(report.skipped[0].contains("no timestamp field 'event_ms'"), "{report:?}");
+        assert!(
+            report.skipped[0].contains("no timestamp field 'event_ms'"),
+            "{report:?}"
+        );
         let t = |iso: &str| Timestamp::parse_iso(iso).unwrap();
         let first = t("2026-01-01T00:00:00Z");
         assert_eq!(backend.bounds_of(&ms), Some((first, first)));
