@@ -12,12 +12,15 @@
 //! `POST /<indices joined by ,>/_search?ignore_unavailable=true` (ElastAlert2's option for its
 //! searches: a missing index gives no hits, not an error) and the cluster's answer returned.
 
+use std::sync::Arc;
+
 use alert_core::document::Event;
 use alert_core::port::{AggregationAnswer, RawSearch, SearchBackend, SearchQuery};
 use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::client::{ClusterInfo, ConnectionConfig, EsClient, EsRequest};
+use crate::context_guard::ContextGuard;
 use crate::query::{
     DocumentPager, DocumentSearch, Paging, Request, SearchSettings, aggregation_request,
     baseline_request, count_request, terms_request,
@@ -30,7 +33,7 @@ use crate::{Error, Result};
 /// Rule queries answered by an Elasticsearch or OpenSearch cluster.
 #[derive(Debug)]
 pub struct EsBackend {
-    client: EsClient,
+    client: Arc<EsClient>,
     info: ClusterInfo,
 }
 
@@ -44,7 +47,10 @@ impl EsBackend {
 
     /// A backend over a client whose cluster is already known.
     pub fn new(client: EsClient, info: ClusterInfo) -> Self {
-        EsBackend { client, info }
+        EsBackend {
+            client: Arc::new(client),
+            info,
+        }
     }
 
     /// What the cluster said about itself.
@@ -84,18 +90,21 @@ impl EsBackend {
     }
 
     /// Every page of the document search, turned into events page by page. The scroll or
-    /// point in time is released on every way out once it was opened, errors included (a
-    /// dropped future leaves it to expire after `scroll_keepalive`).
+    /// point in time is released on every way out once it was opened, errors included, and
+    /// by [`ContextGuard`] when the future is dropped midway.
     async fn documents(&self, query: &SearchQuery<'_>) -> Result<Vec<Event>> {
         let settings = SearchSettings::from_rule(query.rule)?;
         let search = DocumentSearch::new(query, &settings)?;
         let mut pager = DocumentPager::new(search, &settings, self.paging());
         let mut out = Vec::new();
         let mut next = Some(pager.first_request());
+        let mut guard = ContextGuard::new(self.client.clone());
         let outcome = async {
             while let Some(request) = next.take() {
                 let answer = self.ask(query, &request, |page| pager.handle(page));
-                let Some(fetched) = answer.await? else {
+                let fetched = answer.await;
+                guard.track(pager.cleanup());
+                let Some(fetched) = fetched? else {
                     return Ok(());
                 };
                 out.extend(events(query.rule, fetched.hits)?);
@@ -105,6 +114,7 @@ impl EsBackend {
         }
         .await;
         self.release(&pager).await;
+        guard.disarm();
         if pager.truncated() {
             tracing::warn!(rule = %query.rule.name, fetched = pager.fetched(),
                 total = ?pager.total().map(|t| t.value),

@@ -6,6 +6,7 @@
 
 mod backend;
 pub mod client;
+mod context_guard;
 mod error;
 pub mod query;
 pub mod response;

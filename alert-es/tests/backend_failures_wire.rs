@@ -236,3 +236,50 @@ async fn every_failed_query_names_the_index_and_carries_the_query_it_sent() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_search_dropped_mid_scroll_still_clears_its_scroll() {
+    let (server, es) = cluster("7.10.2").await;
+    let total = json!({"value": 5, "relation": "eq"});
+    Mock::given(method("POST"))
+        .and(path("/logs/_search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"_scroll_id": "s1", "hits": {"total": total, "hits": hits(&[1, 2])}}),
+        ))
+        .mount(&server)
+        .await;
+    // The second page takes longer than the caller waits.
+    Mock::given(method("POST"))
+        .and(path("/_search/scroll"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"_scroll_id": "s1", "hits": {"hits": hits(&[3, 4])}}))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let answer = ResponseTemplate::new(200).set_body_json(json!({"succeeded": true}));
+    expect_release(
+        &server,
+        "/_search/scroll",
+        json!({"scroll_id": "s1"}),
+        answer,
+    )
+    .await;
+    let r = rule("index: logs\ntype: any\nmax_query_size: 2\n");
+    let cut = tokio::time::timeout(Duration::from_millis(300), es.search(&query(&r))).await;
+    assert!(cut.is_err(), "the search was cut by the timeout");
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    let cleared = || async {
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .any(|r| r.method.as_str() == "DELETE" && r.url.path() == "/_search/scroll")
+    };
+    while !cleared().await && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.verify().await;
+}
