@@ -82,3 +82,36 @@ fn the_seeds_monitors_run_on_the_quickstart_logs_and_notify_the_alert_service() 
     hosts.sort();
     assert_eq!(hosts, ["web-1", "web-2", "web-3"]);
 }
+
+#[test]
+fn a_monitor_action_that_failed_in_a_run_once_over_old_logs_is_retried_by_the_next_run() {
+    // The first four sends fail (the receiver answers 503); they are retried on the wall
+    // clock, so a later `--once` over the same (old) logs sends them.
+    let receiver = Receiver::start(vec![receiver::Reply::status(503); 4]);
+    let dir = tempfile::tempdir().unwrap();
+    example_in(dir.path(), &receiver.url("/alerts"));
+    let run = || {
+        let assert = Command::cargo_bin("alert")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["run", "--once", "--config", "config.yaml"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+    };
+    let first = run();
+    assert!(
+        first.contains("monitor actions: 0 delivered, 4 to retry"),
+        "{first}"
+    );
+    // The first retry waits one second of back-off.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(receiver.requests().len(), 4);
+    // The four retries, and the bucket monitor's three deduped alerts of this second run.
+    let second = run();
+    assert!(
+        second.contains("monitor actions: 7 delivered, 0 to retry"),
+        "{second}"
+    );
+    assert_eq!(receiver.requests().len(), 11);
+}

@@ -263,7 +263,10 @@ pub async fn run_once(
         let monitor_now = options.end.or(data_end).unwrap_or(now.as_data_time());
         let (service, warnings) =
             open_monitor_service(global, backend, Arc::new(move || monitor_now)).await?;
-        (Some(service.run_all_once(monitor_now).await?), warnings)
+        let cycle = service
+            .run_all_once(monitor_now, now.as_data_time())
+            .await?;
+        (Some(cycle), warnings)
     } else {
         (None, Vec::new())
     };

@@ -58,8 +58,16 @@ impl MonitorService {
             RunMode::Saved | RunMode::DryRun => self.store.open_monitor_alerts(id).await?,
             RunMode::Inline { .. } => Vec::new(),
         };
-        let input = self.run_input(request.monitor, request.period, now).await;
-        let range = input.query.as_ref().and_then(|q| query_range(q, now));
+        // Date math in the search (`now-30m`) is relative to the period's end: the wall clock's
+        // now in a live run, the end of the data in `alert run --once` over files.
+        let searched_at = request.period.end;
+        let input = self
+            .run_input(request.monitor, request.period, searched_at)
+            .await;
+        let range = input
+            .query
+            .as_ref()
+            .and_then(|q| query_range(q, searched_at));
         let results = input.results.as_deref().map_err(String::as_str);
         let run = RunInput {
             monitor: request.monitor,

@@ -56,15 +56,22 @@ impl MonitorService {
         Ok(report)
     }
 
-    /// Runs every enabled monitor once for the period ending `now` (`alert run --once`).
-    pub async fn run_all_once(&self, now: Timestamp) -> Result<MonitorCycleReport> {
+    /// Runs every enabled monitor once for the period ending `period_end` (`alert run
+    /// --once`: the end of the data), at `now` on the wall clock, which times the alerts and
+    /// the actions' sends, retries and deadlines (a backfill's failed send is still retried).
+    pub async fn run_all_once(
+        &self,
+        period_end: Timestamp,
+        now: Timestamp,
+    ) -> Result<MonitorCycleReport> {
         let before = self.delivery_totals();
         let mut report = MonitorCycleReport::default();
         for (row, parsed) in self.stored_monitors().await? {
             match parsed {
                 Ok(m) if m.config().enabled => {
                     report.enabled += 1;
-                    self.run_scheduled(&row, &m, now, now, &mut report).await?;
+                    self.run_scheduled(&row, &m, period_end, now, &mut report)
+                        .await?;
                 }
                 Ok(_) => {}
                 Err(e) => report.invalid.push((row.id.clone(), e.to_string())),
