@@ -215,3 +215,72 @@ fn the_seed_guides_datetime_rule_reads_documents_without_timestamp_through_run_o
             "rule 'test any': 2 hits, 2 matches, 2 alerted; 2 written, 2 delivered, 0 failed",
         ));
 }
+
+#[test]
+fn a_second_alert_run_on_the_same_state_file_is_refused_while_the_first_runs() {
+    let dir = workdir();
+    let mut daemon = std::process::Command::new(assert_cmd::cargo::cargo_bin("alert"))
+        .current_dir(dir.path())
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = dir.path().join("alert-state.db.lock");
+    let pid = daemon.id().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&lock).unwrap_or_default() != pid {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "alert-state.db is in use by another `alert run` (process {pid})"
+        )));
+    // Short commands still share the file with the running daemon.
+    alert(dir.path())
+        .args(["silence", "--list"])
+        .assert()
+        .success();
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    // `kill -9` leaves nothing behind: the kernel released the lock.
+    alert(dir.path()).args(["run", "--once"]).assert().success();
+}
+
+#[test]
+fn an_empty_or_damaged_state_file_stops_the_run_naming_the_file() {
+    let dir = workdir();
+    let state = dir.path().join("alert-state.db");
+    std::fs::write(&state, "").unwrap();
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "alert-state.db: the state file is empty",
+        ));
+    std::fs::write(&state, vec![b'x'; 8192]).unwrap();
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("alert-state.db:"))
+        .stderr(predicate::str::contains("file is not a database"));
+    // A real state file cut in half.
+    std::fs::remove_file(&state).unwrap();
+    alert(dir.path()).args(["run", "--once"]).assert().success();
+    let bytes = std::fs::read(&state).unwrap();
+    std::fs::write(&state, &bytes[..bytes.len() / 2]).unwrap();
+    alert(dir.path())
+        .args(["run", "--once"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("alert-state.db:"));
+}

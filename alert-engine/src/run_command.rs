@@ -22,7 +22,7 @@ use crate::monitor::{MonitorCycleReport, monitors_configured, open_monitor_servi
 use crate::reload::ReloadReport;
 use crate::rule_runner::RunSettings;
 use crate::source::{FileFollower, LoadReport, SourceConfig, expand, load_files};
-use crate::store::open_state_store;
+use crate::store::{InstanceLock, open_state_store, uses_cluster_state};
 use crate::{DiskFiles, Error, Result, process_env};
 
 /// How often `alert run --once` retries a failed delivery before it exits (with the
@@ -76,6 +76,15 @@ pub fn state_path(global: &GlobalConfig) -> Result<PathBuf> {
             "`state` must be a mapping such as `{path: alert-state.db}`".into(),
         )),
     }
+}
+
+/// One `alert run` per SQLite state file: a second is refused at start with a message saying
+/// why (the cluster's writeback indices are shared as ElastAlert2 shares them).
+fn instance_lock(global: &GlobalConfig) -> Result<Option<InstanceLock>> {
+    if uses_cluster_state(global) {
+        return Ok(None);
+    }
+    Ok(Some(InstanceLock::acquire(&state_path(global)?)?))
 }
 
 fn config_error(global: &GlobalConfig, message: String) -> Error {
@@ -219,6 +228,7 @@ pub async fn run_once(
         cluster,
         local,
     } = once_backend(global, &rules).await?;
+    let _instance = instance_lock(global)?;
     let store: Arc<dyn StateStore> = open_state_store(global)?;
     let disabled = rules
         .iter()
@@ -338,6 +348,7 @@ pub async fn run_daemon(
     on_reload: &mut (dyn FnMut(&ReloadReport) + Send),
 ) -> Result<()> {
     let rules = load_rules(global, options.rule.as_deref())?;
+    let _instance = instance_lock(global)?;
     let store: Arc<dyn StateStore> = open_state_store(global)?;
     let (backend, local, mut follower): (Arc<dyn SearchBackend>, _, _) = if names_cluster(global) {
         (cluster::connect(global).await?, None, None)

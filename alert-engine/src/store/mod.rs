@@ -3,16 +3,19 @@
 //! and [`MemoryStore`], the same semantics in memory for embedding and tests.
 //!
 //! Both keep the port's contract: a run commit is all or nothing, active alerts get one
-//! pending outbox row per alerter in the same transaction (first attempt at `alert_time`,
-//! deadline `alert_time` + the alert's time limit), and only pending rows take delivery
-//! outcomes. An alert's `created_at` is its commit's `at`.
+//! pending outbox row per alerter in the same transaction (first attempt at the commit's
+//! wall-clock `at`, deadline `at` + the alert's time limit), and only pending rows take
+//! delivery outcomes. An alert's `created_at` is its commit's `at`. [`InstanceLock`] keeps a
+//! SQLite file to one `alert run`.
 
 mod choice;
+mod instance_lock;
 mod memory;
 mod migrations;
 mod sqlite;
 
 pub use choice::{open_state_store, uses_cluster_state};
+pub use instance_lock::InstanceLock;
 pub use memory::MemoryStore;
 pub use migrations::SCHEMA_VERSION;
 pub use sqlite::{

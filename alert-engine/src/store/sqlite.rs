@@ -58,8 +58,19 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the database at `path`, creating the file (not its directory) when missing, and
     /// applies the migrations this binary knows. Blocks: call it at start-up.
+    ///
+    /// A file that exists but is empty, or that SQLite finds damaged (`PRAGMA quick_check`),
+    /// is an error naming it: taken as new, it would send every alert again.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            return Err(Error::Store(format!(
+                "{}: the state file is empty (truncated?); a new one is never empty, so this \
+                 one lost its state: restore it from a backup, or remove it to start afresh \
+                 (every stored alert and silence is then forgotten)",
+                path.display()
+            )));
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -68,6 +79,7 @@ impl SqliteStore {
             path.display()
         ))?;
         configure(&conn).map_err(|e| in_file(path, e))?;
+        check_integrity(&conn).map_err(|e| in_file(path, e))?;
         migrations::migrate(&mut conn).map_err(|e| in_file(path, e))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
@@ -121,6 +133,21 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 /// Prefixes a store error with the database file.
+/// `PRAGMA quick_check`: a damaged file is refused at start, where a supervisor notices,
+/// instead of failing every cycle later.
+fn check_integrity(conn: &Connection) -> Result<()> {
+    let verdict: String = conn
+        .query_row("PRAGMA quick_check", [], |row| row.get(0))
+        .or_store("the state file is not a readable SQLite database")?;
+    if verdict == "ok" {
+        return Ok(());
+    }
+    Err(Error::Store(format!(
+        "the state file is damaged ({verdict}): restore it from a backup, or remove it to \
+         start afresh"
+    )))
+}
+
 fn in_file(path: &Path, error: Error) -> Error {
     match error {
         Error::Store(message) => Error::Store(format!("{}: {message}", path.display())),
