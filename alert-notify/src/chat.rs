@@ -7,7 +7,7 @@ use alert_core::alert::Match;
 use alert_core::secret::Secret;
 use serde_json::Value;
 
-use crate::http::{HttpOptionNames, HttpRequest, HttpSettings, send};
+use crate::http::{HttpOptionNames, HttpRequest, HttpSettings, IDEMPOTENCY_HEADER, send};
 use crate::options::AlerterOptions;
 use crate::text::{self, MATCH_SEPARATOR};
 use crate::{Error, Result};
@@ -89,6 +89,7 @@ pub(crate) async fn post_json(
     url: &Secret,
     payload: Value,
     receiver: &str,
+    idempotency_key: &str,
 ) -> Result<()> {
     let url = url.expose().trim();
     let mut settings = settings.clone();
@@ -99,7 +100,8 @@ pub(crate) async fn post_json(
         settings.proxy = None;
     }
     let client = settings.client()?;
-    let request = HttpRequest::post_json(Secret::new(url), payload);
+    let request = HttpRequest::post_json(Secret::new(url), payload)
+        .header(IDEMPOTENCY_HEADER, idempotency_key);
     send(&client, &request).await.map_err(|e| match e {
         Error::Http {
             status,

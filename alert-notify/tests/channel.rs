@@ -68,6 +68,7 @@ async fn a_custom_webhook_sends_the_raw_message_with_its_method_and_headers() {
             "the subject is dropped, the body sent as written"
         );
         assert_eq!(requests[0].header("content-type"), Some(content_type));
+        assert_eq!(requests[0].header("idempotency-key"), Some("k1"));
         if method == "PUT" {
             assert_eq!(requests[0].header("x-token"), Some("t0k"));
         }
@@ -95,6 +96,7 @@ async fn chat_channels_send_text_after_a_subject_only_when_one_is_set() {
         let (result, requests) = send_one(config, &message(subject, "disk full"), vec![]).await;
         result.unwrap();
         assert_eq!(requests[0].json(), expected, "{kind} {subject:?}");
+        assert_eq!(requests[0].header("idempotency-key"), Some("k1"), "{kind}");
     }
 }
 
@@ -105,6 +107,7 @@ async fn teams_gets_an_adaptive_card_with_the_subject_as_title() {
     let (result, requests) =
         send_one(config, &message(Some("CPU high"), "web-1 at 97%"), vec![]).await;
     result.unwrap();
+    assert_eq!(requests[0].header("idempotency-key"), Some("k1"));
     let card = requests[0].json();
     assert_eq!(card["type"], "message");
     let attachment = &card["attachments"][0];

@@ -41,10 +41,17 @@ impl AlertmanagerNotifier {
         let config = AlertmanagerConfig::from_options(&opts)?;
         let alerts = Value::Array(vec![build(notification, &config, now())?]);
         let headers = payload::headers(&config);
-        post_each(&config.http, &config.hosts, "to Alertmanager", |host| {
-            let url = Secret::new(payload::alerts_url(host.expose(), &config.api_version));
-            json_request(&url, &headers, &alerts, JsonStyle::DEFAULT)
-        })
+        let key = notification.idempotency_key;
+        post_each(
+            &config.http,
+            &config.hosts,
+            "to Alertmanager",
+            key,
+            |host| {
+                let url = Secret::new(payload::alerts_url(host.expose(), &config.api_version));
+                json_request(&url, &headers, &alerts, JsonStyle::DEFAULT)
+            },
+        )
         .await?;
         tracing::info!(rule = %notification.rule.name, "Alert sent to Alertmanager");
         Ok(())

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::config::WebhookConfig;
 use super::{Channel, ChannelMessage, invalid, muted};
 use crate::Result;
-use crate::http::{HttpBody, HttpRequest, send};
+use crate::http::{HttpBody, HttpRequest, IDEMPOTENCY_HEADER, send};
 
 /// OpenSearch's Notifications client: 5 s to connect, 50 s for the answer, no redirects.
 fn client() -> Result<reqwest::Client> {
@@ -27,8 +27,14 @@ async fn deliver(
     id: &str,
     client: &reqwest::Client,
     request: &HttpRequest,
+    message: &ChannelMessage,
 ) -> alert_core::Result<String> {
-    let response = send(client, request).await.map_err(|e| e.into_notify(id))?;
+    let request = request
+        .clone()
+        .header(IDEMPOTENCY_HEADER, message.idempotency_key.as_str());
+    let response = send(client, &request)
+        .await
+        .map_err(|e| e.into_notify(id))?;
     Ok(format!("{id}:{}", response.status))
 }
 
@@ -109,7 +115,7 @@ impl Channel for Webhook {
                 request = request.header(name, value.as_str());
             }
         }
-        deliver(&self.id, &self.client, &request).await
+        deliver(&self.id, &self.client, &request, message).await
     }
 }
 
@@ -167,6 +173,7 @@ impl Channel for Chat {
             &self.id,
             &self.client,
             &HttpRequest::post_json(self.url.clone(), body),
+            message,
         )
         .await
     }
@@ -229,6 +236,6 @@ impl Channel for Teams {
             return Err(muted(&self.id));
         }
         let request = HttpRequest::post_json(self.url.clone(), adaptive_card(message));
-        deliver(&self.id, &self.client, &request).await
+        deliver(&self.id, &self.client, &request, message).await
     }
 }

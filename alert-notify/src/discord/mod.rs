@@ -33,7 +33,8 @@ impl DiscordNotifier {
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
         let (config, message) = prepare(notification)?;
-        post_json(&config.http, &config.webhook_url, message, "Discord").await?;
+        let key = notification.idempotency_key;
+        post_json(&config.http, &config.webhook_url, message, "Discord", key).await?;
         tracing::info!(rule = %notification.rule.name, "Alert sent to Discord");
         Ok(())
     }

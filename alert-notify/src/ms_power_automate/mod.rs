@@ -39,7 +39,8 @@ impl MsPowerAutomateNotifier {
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
         let (config, message, urls) = prepare(notification)?;
-        post_to_each(&config.http, &urls, &message, "Power Automate").await?;
+        let key = notification.idempotency_key;
+        post_to_each(&config.http, &urls, &message, "Power Automate", key).await?;
         tracing::info!(rule = %notification.rule.name, "Alert sent to Power Automate");
         Ok(())
     }

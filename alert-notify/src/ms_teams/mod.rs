@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use self::config::TeamsConfig;
-use crate::http::{HttpRequest, HttpSettings, send};
+use crate::http::{HttpRequest, HttpSettings, IDEMPOTENCY_HEADER, send};
 use crate::options::AlerterOptions;
 use crate::{Error, Result, text, title};
 
@@ -41,7 +41,8 @@ impl MsTeamsNotifier {
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
         let (config, card) = prepare(notification)?;
-        post_to_each(&config.http, &config.webhook_urls, &card, "MS Teams").await?;
+        let key = notification.idempotency_key;
+        post_to_each(&config.http, &config.webhook_urls, &card, "MS Teams", key).await?;
         tracing::info!(rule = %notification.rule.name, "Alert sent to MS Teams");
         Ok(())
     }
@@ -88,6 +89,7 @@ pub(crate) async fn post_to_each(
     urls: &[Secret],
     payload: &Value,
     receiver: &str,
+    idempotency_key: &str,
 ) -> Result<()> {
     for url in urls {
         let mut settings = settings.clone();
@@ -101,7 +103,8 @@ pub(crate) async fn post_to_each(
         }
         let client = settings.client()?;
         let request =
-            HttpRequest::post_json(Secret::new(url.expose().trim_start()), payload.clone());
+            HttpRequest::post_json(Secret::new(url.expose().trim_start()), payload.clone())
+                .header(IDEMPOTENCY_HEADER, idempotency_key);
         send(&client, &request).await.map_err(|e| match e {
             Error::Http {
                 status,

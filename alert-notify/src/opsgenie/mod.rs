@@ -53,6 +53,7 @@ impl OpsGenieNotifier {
             &config.http,
             std::slice::from_ref(&url),
             "to OpsGenie",
+            notification.idempotency_key,
             |url| json_request(url, &headers, &post, JsonStyle::DEFAULT),
         )
         .await?;

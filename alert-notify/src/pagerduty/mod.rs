@@ -46,7 +46,8 @@ impl PagerDutyNotifier {
         let (config, event) = prepare(notification)?;
         let headers = [("content-type".to_string(), "application/json".to_string())];
         let urls = std::slice::from_ref(&config.url);
-        post_each(&config.http, urls, "to pagerduty", |url| {
+        let key = notification.idempotency_key;
+        post_each(&config.http, urls, "to pagerduty", key, |url| {
             json_request(url, &headers, &event, PAGERDUTY_JSON)
         })
         .await?;

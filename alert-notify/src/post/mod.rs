@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use self::config::PostConfig;
-use crate::http::{HttpRequest, HttpSettings, send};
+use crate::http::{HttpRequest, HttpSettings, IDEMPOTENCY_HEADER, send};
 use crate::options::AlerterOptions;
 use crate::text::python::JsonStyle;
 use crate::{Error, Result};
@@ -34,7 +34,8 @@ impl HttpPostNotifier {
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
         let (config, bodies) = prepare(notification)?;
         for body in &bodies {
-            post_each(&config.http, &config.urls, "HTTP Post alert", |url| {
+            let key = notification.idempotency_key;
+            post_each(&config.http, &config.urls, "HTTP Post alert", key, |url| {
                 payload::json_request(url, &config.headers, body, JsonStyle::DEFAULT)
             })
             .await?;
@@ -98,10 +99,11 @@ pub(crate) async fn post_each(
     settings: &HttpSettings,
     urls: &[Secret],
     what: &str,
+    idempotency_key: &str,
     build: impl Fn(&Secret) -> HttpRequest,
 ) -> Result<()> {
     for url in urls {
-        let request = build(url);
+        let request = build(url).header(IDEMPOTENCY_HEADER, idempotency_key);
         let client = client_for(settings, &request.url)?;
         send(&client, &request)
             .await

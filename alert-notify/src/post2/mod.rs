@@ -34,9 +34,14 @@ impl HttpPost2Notifier {
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
         let (config, posts) = prepare(notification)?;
         for rendered in &posts {
-            post_each(&config.http, &config.urls, "HTTP Post 2 alert", |url| {
-                json_request(url, &rendered.headers, &rendered.body, JsonStyle::DEFAULT)
-            })
+            let key = notification.idempotency_key;
+            post_each(
+                &config.http,
+                &config.urls,
+                "HTTP Post 2 alert",
+                key,
+                |url| json_request(url, &rendered.headers, &rendered.body, JsonStyle::DEFAULT),
+            )
             .await?;
         }
         tracing::info!(rule = %notification.rule.name, "HTTP Post 2 alert sent");

@@ -37,7 +37,8 @@ impl SlackNotifier {
         let (config, messages) = prepare(notification)?;
         for url in &config.webhook_urls {
             for message in &messages {
-                post_json(&config.http, url, message.clone(), "slack").await?;
+                let key = notification.idempotency_key;
+                post_json(&config.http, url, message.clone(), "slack", key).await?;
             }
         }
         tracing::info!(rule = %notification.rule.name, "Alert sent to Slack");

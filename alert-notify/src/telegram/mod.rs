@@ -33,7 +33,8 @@ impl TelegramNotifier {
 
     async fn deliver(&self, notification: &Notification<'_>) -> Result<()> {
         let (config, message) = prepare(notification)?;
-        post_json(&config.http, &config.url, message, "Telegram").await?;
+        let key = notification.idempotency_key;
+        post_json(&config.http, &config.url, message, "Telegram", key).await?;
         tracing::info!(rule = %notification.rule.name, "Alert sent to Telegram");
         Ok(())
     }
