@@ -117,9 +117,11 @@ impl HttpSettings {
         if !self.verify {
             builder = builder.danger_accept_invalid_certs(true);
         }
-        builder.build().map_err(|e| Error::InvalidOption {
-            option: "http client".into(),
-            message: e.to_string(),
+        // The options were checked above; what is left to fail is the machine (no free file
+        // descriptors, the system's roots unreadable): worth a retry, never "failed for good".
+        builder.build().map_err(|e| Error::Io {
+            context: "building the HTTP client".into(),
+            source: std::io::Error::other(e.to_string()),
         })
     }
 }
