@@ -28,20 +28,24 @@ fn example_in(dir: &Path, receiver_url: &str) {
     }
 }
 
+/// `alert run --once` in `dir`, which must succeed: what it wrote, stdout then stderr.
+fn run_once(dir: &Path) -> String {
+    let assert = Command::cargo_bin("alert")
+        .unwrap()
+        .current_dir(dir)
+        .args(["run", "--once", "--config", "config.yaml"])
+        .assert()
+        .success();
+    let output = assert.get_output();
+    String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr)
+}
+
 #[test]
 fn the_seeds_monitors_run_on_the_quickstart_logs_and_notify_the_alert_service() {
     let receiver = Receiver::start(vec![]);
     let dir = tempfile::tempdir().unwrap();
     example_in(dir.path(), &receiver.url("/alerts"));
-    let assert = Command::cargo_bin("alert")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["run", "--once", "--config", "config.yaml"])
-        .assert()
-        .success();
-    let output = assert.get_output();
-    let stdout = String::from_utf8_lossy(&output.stdout).to_string()
-        + &String::from_utf8_lossy(&output.stderr);
+    let stdout = run_once(dir.path());
     assert!(
         stdout.contains("trigger 'failed root password on a host': 3 bucket(s) matched"),
         "{stdout}"
@@ -90,15 +94,7 @@ fn a_monitor_action_that_failed_in_a_run_once_over_old_logs_is_retried_by_the_ne
     let receiver = Receiver::start(vec![receiver::Reply::status(503); 4]);
     let dir = tempfile::tempdir().unwrap();
     example_in(dir.path(), &receiver.url("/alerts"));
-    let run = || {
-        let assert = Command::cargo_bin("alert")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(["run", "--once", "--config", "config.yaml"])
-            .assert()
-            .success();
-        String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
-    };
+    let run = || run_once(dir.path());
     let first = run();
     assert!(
         first.contains("monitor actions: 0 delivered, 4 to retry"),

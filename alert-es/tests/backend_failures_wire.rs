@@ -89,18 +89,23 @@ async fn expect_release(server: &MockServer, at_path: &str, body: Value, answer:
         .await;
 }
 
-/// A scroll search whose first page (2 of 5 hits, scroll `s1`) succeeds and whose second
-/// page is `second`; returns the error the port gives after checking the scroll `cleared`.
-async fn scroll_failing_on_page_two(second: ResponseTemplate, cleared: &str) -> String {
-    let (server, es) = cluster("7.10.2").await;
+/// Mounts the first page of a scroll search over `logs`: 2 of 5 hits, scroll `s1`.
+async fn first_scroll_page(server: &MockServer) {
     let total = json!({"value": 5, "relation": "eq"});
     Mock::given(method("POST"))
         .and(path("/logs/_search"))
         .respond_with(ResponseTemplate::new(200).set_body_json(
             json!({"_scroll_id": "s1", "hits": {"total": total, "hits": hits(&[1, 2])}}),
         ))
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+/// A scroll search whose first page (2 of 5 hits, scroll `s1`) succeeds and whose second
+/// page is `second`; returns the error the port gives after checking the scroll `cleared`.
+async fn scroll_failing_on_page_two(second: ResponseTemplate, cleared: &str) -> String {
+    let (server, es) = cluster("7.10.2").await;
+    first_scroll_page(&server).await;
     Mock::given(method("POST"))
         .and(path("/_search/scroll"))
         .respond_with(second)
@@ -240,14 +245,7 @@ async fn every_failed_query_names_the_index_and_carries_the_query_it_sent() {
 #[tokio::test]
 async fn a_search_dropped_mid_scroll_still_clears_its_scroll() {
     let (server, es) = cluster("7.10.2").await;
-    let total = json!({"value": 5, "relation": "eq"});
-    Mock::given(method("POST"))
-        .and(path("/logs/_search"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"_scroll_id": "s1", "hits": {"total": total, "hits": hits(&[1, 2])}}),
-        ))
-        .mount(&server)
-        .await;
+    first_scroll_page(&server).await;
     // The second page takes longer than the caller waits.
     Mock::given(method("POST"))
         .and(path("/_search/scroll"))
