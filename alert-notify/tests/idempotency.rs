@@ -15,7 +15,10 @@ const ALERTERS: &[(&str, &str)] = &[
     ("slack", "slack_webhook_url: '{url}'\n"),
     ("discord", "discord_webhook_url: '{url}'\n"),
     ("ms_teams", "ms_teams_webhook_url: '{url}'\n"),
-    ("ms_power_automate", "ms_power_automate_webhook_url: '{url}'\n"),
+    (
+        "ms_power_automate",
+        "ms_power_automate_webhook_url: '{url}'\n",
+    ),
     (
         "telegram",
         "telegram_bot_token: '1:t'\ntelegram_room_id: '-1'\ntelegram_api_url: '{url}'\n",
