@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::Result;
 use crate::alert::{
     AlertId, DeliveryOutcome, DeliveryStatus, ErrorRecord, OpenAggregate, OutboxId, OutboxItem,
-    RuleStatus, RunCommit, Silence, SourcePosition, StoredAlert,
+    PendingWork, RuleStatus, RunCommit, Silence, SourcePosition, StoredAlert,
 };
 use crate::config::{AlerterRef, Rule};
 use crate::document::Event;
@@ -195,6 +195,37 @@ pub trait StateStore: Send + Sync {
 
     /// Outbox rows not delivered yet.
     async fn outbox_depth(&self) -> Result<u64>;
+
+    /// What waits, in one look at `now` (wall clock) (a store on a cluster answers it with one
+    /// request, so that an idle daemon reads little; a store that keeps writes aside replays
+    /// them then). The default asks [`StateStore::outbox_depth`] and gives times long past,
+    /// which the engine reads as "look at the outbox and the aggregates now".
+    async fn pending_work(&self, now: WallTime) -> Result<PendingWork> {
+        let _ = now;
+        let now = Some(WallTime::from_micros(i64::MIN));
+        Ok(PendingWork {
+            outbox_depth: self.outbox_depth().await?,
+            next_delivery: now,
+            next_aggregate: Some(Timestamp::from_micros(i64::MIN)),
+        })
+    }
+
+    /// The id of the outbox row of `alert` for the alerter at `alerter_index`: `None` when the
+    /// store knows of no pending one (a store whose ids are computed may answer without
+    /// looking). The default looks through every pending row.
+    async fn pending_outbox_id(
+        &self,
+        alert: AlertId,
+        alerter_index: u32,
+    ) -> Result<Option<OutboxId>> {
+        let rows = self
+            .due_deliveries(WallTime::from_micros(i64::MAX), usize::MAX)
+            .await?;
+        Ok(rows
+            .iter()
+            .find(|r| r.alert.id == alert && r.alerter_index == alerter_index)
+            .map(|r| r.id))
+    }
 
     /// Keeps an error (ElastAlert2's `elastalert_error`).
     async fn record_error(&self, error: &ErrorRecord) -> Result<()>;

@@ -74,6 +74,8 @@ pub struct DeliveryReport {
     pub delivered_rules: Vec<String>,
     /// The rule of each row that failed this pass (retrying or given up on).
     pub failed_rules: Vec<String>,
+    /// The earliest next attempt of the rows that failed this pass and will be retried.
+    pub next_retry: Option<WallTime>,
 }
 
 impl DeliveryReport {
@@ -88,6 +90,15 @@ impl DeliveryReport {
         self.settled.extend(later.settled);
         self.delivered_rules.extend(later.delivered_rules);
         self.failed_rules.extend(later.failed_rules);
+        self.next_retry = match (self.next_retry, later.next_retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Whether the pass sent, retried or gave up on anything.
+    pub fn progressed(&self) -> bool {
+        self.delivered + self.retrying + self.failed > 0
     }
 }
 
@@ -119,6 +130,11 @@ pub async fn deliver_due(
                 ..
             } => {
                 report.retrying += 1;
+                report.next_retry = Some(
+                    report
+                        .next_retry
+                        .map_or(*next_attempt, |t| t.min(*next_attempt)),
+                );
                 report.failed_rules.push(item.alert.rule.clone());
                 report.pending.push((item.id, line_of(&item, error)));
                 tracing::warn!(

@@ -14,6 +14,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 
 use crate::delivery::{Backoff, DeliveryReport, Notifiers, deliver_due};
+use crate::pending_check::{CheckReason, Look, PendingCheck, Tick};
 use crate::rule_runner::{RuleRunner, RunReport, RunSettings};
 use crate::{Error, Result};
 
@@ -32,6 +33,8 @@ pub struct CycleReport {
     pub released: u64,
     /// The delivery pass.
     pub delivery: DeliveryReport,
+    /// Why the store was looked at for pending work this cycle (`None`: it was left alone).
+    pub checked: Option<CheckReason>,
 }
 
 /// The engine: rules, backend, store and notifiers.
@@ -45,6 +48,7 @@ pub struct Engine {
     settings: RunSettings,
     backoff: Backoff,
     concurrency: usize,
+    pending: PendingCheck,
 }
 
 impl Engine {
@@ -85,6 +89,7 @@ impl Engine {
             settings,
             backoff: Backoff::default(),
             concurrency: DEFAULT_CONCURRENCY,
+            pending: PendingCheck::new(settings.start.global_run_every),
         })
     }
 
@@ -122,16 +127,18 @@ impl Engine {
             .collect()
     }
 
-    /// Runs every rule once at `now` (wall clock), then releases due aggregates and delivers
-    /// the outbox. A failing rule is reported and recorded in the store; the others still
-    /// run. Rule runs are spawned on the current tokio runtime (a multi-thread one runs them
+    /// Runs every rule once at `now` (wall clock), then looks at the store, releases due
+    /// aggregates and delivers the outbox. A failing rule is reported and recorded in the
+    /// store; the others still run. Rule runs are spawned on the current tokio runtime (a multi-thread one runs them
     /// in parallel).
     pub async fn run_cycle(&mut self, now: WallTime) -> Result<CycleReport> {
         self.run_rules(now, true).await
     }
 
-    /// Runs the rules whose `run_every` has passed, then releases due aggregates and delivers
-    /// the outbox (the daemon's tick).
+    /// Runs the rules whose `run_every` has passed, then, when [`PendingCheck`] says work may
+    /// wait (a run raised an alert, a known retry or aggregate is due, a global `run_every`
+    /// passed), releases due aggregates and delivers the outbox (the daemon's tick). An idle
+    /// tick sends nothing to the store.
     pub async fn run_due(&mut self, now: WallTime) -> Result<CycleReport> {
         self.run_rules(now, false).await
     }
@@ -240,16 +247,49 @@ impl Engine {
             };
             report.runs.push((name, outcome));
         }
-        let data_now = self.data_now(now);
-        report.released = self
-            .store
-            .release_due_aggregates(data_now, now)
-            .await?
-            .len() as u64;
-        report.delivery = self.deliver(now).await?;
-        crate::metrics::record_delivery(&report.delivery);
-        crate::metrics::set_outbox_depth(self.store.outbox_depth().await?);
+        let tick = Tick {
+            now,
+            data_now: self.data_now(now),
+            alerted: report
+                .runs
+                .iter()
+                .any(|(_, r)| r.as_ref().is_ok_and(|run| run.alerted > run.aggregated)),
+        };
+        let reason = if all {
+            Some(CheckReason::EveryCycle)
+        } else {
+            self.pending.due(tick)
+        };
+        if let Some(reason) = reason {
+            self.look(tick, all, &mut report).await?;
+            report.checked = Some(reason);
+        }
         Ok(report)
+    }
+
+    /// One look at the store: what waits (which also updates the outbox depth metric), then
+    /// the aggregates and deliveries it says are due (all of them when `everything`).
+    async fn look(&mut self, tick: Tick, everything: bool, report: &mut CycleReport) -> Result<()> {
+        let work = self.store.pending_work(tick.now).await?;
+        crate::metrics::set_outbox_depth(work.outbox_depth);
+        if everything || work.next_aggregate.is_some_and(|t| t <= tick.data_now) {
+            report.released = self
+                .store
+                .release_due_aggregates(tick.data_now, tick.now)
+                .await?
+                .len() as u64;
+        }
+        if everything || report.released > 0 || work.next_delivery.is_some_and(|t| t <= tick.now) {
+            report.delivery = self.deliver(tick.now).await?;
+            crate::metrics::record_delivery(&report.delivery);
+        }
+        let look = Look {
+            work,
+            progressed: report.released > 0 || report.delivery.progressed(),
+            next_retry: report.delivery.next_retry,
+        };
+        self.pending.looked(tick, look);
+        Ok(())
     }
 
     /// Delivers everything due, in as many passes as it takes, then retries what failed up to

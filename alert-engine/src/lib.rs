@@ -55,6 +55,7 @@ pub mod local_backend;
 pub mod local_query;
 pub mod metrics;
 pub mod monitor;
+pub mod pending_check;
 pub mod projection;
 pub mod reload;
 pub mod rule_runner;

@@ -443,10 +443,16 @@ impl RuleRunner {
         let now = clock.data;
         let mut matches = self.rule_type.take_matches();
         let count = matches.len() as u64;
-        let silences = store
-            .silences(&self.rule.name, Timestamp::from_micros(i64::MIN))
-            .await?;
-        let open = store.open_aggregates(&self.rule.name).await?;
+        // A run without matches reads neither silences nor aggregates (ElastAlert2 reads them
+        // per match), so an idle rule's run costs its queries and its status write only.
+        let (silences, open) = if matches.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let silences = store
+                .silences(&self.rule.name, Timestamp::from_micros(i64::MIN))
+                .await?;
+            (silences, store.open_aggregates(&self.rule.name).await?)
+        };
         // Realert, silences and aggregation measure data time: where this run's range ends.
         let mut processor = MatchProcessor::new(
             &self.rule,

@@ -18,7 +18,7 @@ pub use realert::{
 };
 pub use record::{
     AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, NewAlert,
-    OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,
-    StoredAlert,
+    OpenAggregate, OutboxId, OutboxItem, PendingWork, RuleStatus, RunCommit, Silence,
+    SourcePosition, StoredAlert,
 };
 pub use rule_match::Match;

@@ -288,6 +288,44 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// What waits in a store, as one look at it tells: the engine reads this instead of polling
+/// the outbox and the aggregates every tick, and comes back when the earliest time has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PendingWork {
+    /// Outbox rows not delivered yet.
+    pub outbox_depth: u64,
+    /// The earliest next attempt of a pending outbox row (wall clock).
+    pub next_delivery: Option<WallTime>,
+    /// The earliest `alert_time` of an aggregating alert (data time).
+    pub next_aggregate: Option<Timestamp>,
+}
+
+impl PendingWork {
+    /// Both looks together: depths add up, the earlier times win.
+    ///
+    /// ```
+    /// use alert_core::alert::PendingWork;
+    /// use alert_core::time::WallTime;
+    /// let a = PendingWork { outbox_depth: 1, next_delivery: Some(WallTime::from_micros(5)), next_aggregate: None };
+    /// let b = PendingWork { outbox_depth: 2, next_delivery: Some(WallTime::from_micros(3)), next_aggregate: None };
+    /// assert_eq!(a.merge(b), PendingWork { outbox_depth: 3, next_delivery: Some(WallTime::from_micros(3)), next_aggregate: None });
+    /// ```
+    #[must_use]
+    pub fn merge(self, other: PendingWork) -> PendingWork {
+        fn earlier<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        }
+        PendingWork {
+            outbox_depth: self.outbox_depth + other.outbox_depth,
+            next_delivery: earlier(self.next_delivery, other.next_delivery),
+            next_aggregate: earlier(self.next_aggregate, other.next_aggregate),
+        }
+    }
+}
+
 /// An error worth keeping (ElastAlert2's `elastalert_error`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorRecord {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use alert_core::alert::{
     AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match, NewAlert,
-    OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,
-    StoredAlert,
+    OpenAggregate, OutboxId, OutboxItem, PendingWork, RuleStatus, RunCommit, Silence,
+    SourcePosition, StoredAlert,
 };
 use alert_core::port::StateStore;
 use alert_core::time::{Duration, Timestamp, WallTime};
@@ -388,6 +388,43 @@ impl StateStore for MemoryStore {
             .filter(|r| r.status == DeliveryStatus::Pending)
             .count();
         Ok(pending as u64)
+    }
+
+    async fn pending_work(&self, _now: WallTime) -> Result<PendingWork> {
+        let state = self.lock()?;
+        let pending = || {
+            state
+                .outbox
+                .values()
+                .filter(|r| r.status == DeliveryStatus::Pending)
+        };
+        Ok(PendingWork {
+            outbox_depth: pending().count() as u64,
+            next_delivery: pending().map(|r| r.next_attempt_at).min(),
+            next_aggregate: state
+                .aggregating
+                .iter()
+                .filter_map(|id| state.alerts.get(id))
+                .map(|row| row.alert.alert_time)
+                .min(),
+        })
+    }
+
+    async fn pending_outbox_id(
+        &self,
+        alert: AlertId,
+        alerter_index: u32,
+    ) -> Result<Option<OutboxId>> {
+        let state = self.lock()?;
+        Ok(state
+            .outbox
+            .iter()
+            .find(|(_, r)| {
+                r.alert_id == alert
+                    && r.alerter_index == alerter_index
+                    && r.status == DeliveryStatus::Pending
+            })
+            .map(|(id, _)| *id))
     }
 
     async fn record_error(&self, error: &ErrorRecord) -> Result<()> {

@@ -20,7 +20,7 @@ use std::time::Duration as StdDuration;
 
 use alert_core::alert::{
     AlertId, DeliveryOutcome, DeliveryStatus, ErrorRecord, OpenAggregate, OutboxId, OutboxItem,
-    RuleStatus, RunCommit, Silence, SourcePosition, StoredAlert,
+    PendingWork, RuleStatus, RunCommit, Silence, SourcePosition, StoredAlert,
 };
 use alert_core::port::StateStore;
 use alert_core::time::{Timestamp, WallTime};
@@ -260,6 +260,22 @@ impl StateStore for SqliteStore {
     async fn outbox_depth(&self) -> Result<u64> {
         self.call("reading the outbox depth", |c| queries::outbox_depth(c))
             .await
+    }
+
+    async fn pending_work(&self, _now: WallTime) -> Result<PendingWork> {
+        self.call("reading the pending work", |c| queries::pending_work(c))
+            .await
+    }
+
+    async fn pending_outbox_id(
+        &self,
+        alert: AlertId,
+        alerter_index: u32,
+    ) -> Result<Option<OutboxId>> {
+        self.call("reading the outbox", move |c| {
+            queries::pending_outbox_id(c, alert, alerter_index)
+        })
+        .await
     }
 
     async fn record_error(&self, error: &ErrorRecord) -> Result<()> {

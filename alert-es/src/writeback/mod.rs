@@ -25,7 +25,7 @@ pub use ids::{
 };
 pub use mappings::{MappingGeneration, WritebackIndex, mapping};
 pub use queries::{
-    children_query, heads_query, pending_deliveries_query, silence_key_query, silences_query,
-    status_query,
+    children_query, heads_query, pending_deliveries_query, pending_work_query, silence_key_query,
+    silences_query, status_query,
 };
 pub use store::EsStateStore;

@@ -94,6 +94,34 @@ pub fn pending_deliveries_query(now: Option<WallTime>, size: usize) -> Value {
     })
 }
 
+/// Heads with work waiting, in one search: a pending delivery, or still aggregating (the
+/// engine's look at the outbox and the aggregates, once per `run_every` when idle).
+///
+/// ```
+/// let q = alert_es::writeback::pending_work_query(10_000);
+/// assert_eq!(q["query"]["bool"]["minimum_should_match"], 1);
+/// ```
+pub fn pending_work_query(size: usize) -> Value {
+    json!({
+        "query": {"bool": {
+            "should": [
+                {"exists": {"field": "alert_pending_at_us"}},
+                {"bool": {
+                    "filter": [
+                        {"term": {"alert_state": "AGGREGATING"}},
+                        {"term": {"alert_sent": false}},
+                    ],
+                    "must_not": [{"exists": {"field": "aggregate_id"}}],
+                }},
+            ],
+            "minimum_should_match": 1,
+        }},
+        "_source": ["alert_state", "alert_time", "alert_pending_at_us", "alert_delivery.status",
+                    "aggregate_id"],
+        "size": size,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! source positions.
 
 use alert_core::alert::{
-    AlertId, DeliveryStatus, ErrorRecord, RuleStatus, Silence, SourcePosition,
+    AlertId, DeliveryStatus, ErrorRecord, OutboxId, PendingWork, RuleStatus, Silence,
+    SourcePosition,
 };
 use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_core::{Error, Result};
@@ -157,6 +158,45 @@ pub(super) fn outbox_depth(conn: &Connection) -> Result<u64> {
         )
         .or_store("cannot count the outbox")?;
     from_sql_int(depth, "outbox depth")
+}
+
+/// What waits: pending rows, their earliest next attempt, the earliest aggregate's time.
+pub(super) fn pending_work(conn: &Connection) -> Result<PendingWork> {
+    let what = "cannot read the pending work";
+    let (depth, next_delivery): (i64, Option<i64>) = conn
+        .query_row(
+            "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE status = 'pending'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .or_store(what)?;
+    let next_aggregate: Option<i64> = conn
+        .query_row(
+            "SELECT MIN(alert_time) FROM alerts WHERE state = 'AGGREGATING'",
+            [],
+            |r| r.get(0),
+        )
+        .or_store(what)?;
+    Ok(PendingWork {
+        outbox_depth: from_sql_int(depth, "outbox depth")?,
+        next_delivery: next_delivery.map(WallTime::from_micros),
+        next_aggregate: next_aggregate.map(Timestamp::from_micros),
+    })
+}
+
+/// The pending outbox row of an alert's alerter.
+pub(super) fn pending_outbox_id(
+    conn: &Connection,
+    alert: AlertId,
+    alerter_index: u32,
+) -> Result<Option<OutboxId>> {
+    conn.query_row(
+        "SELECT id FROM outbox WHERE alert_id = ?1 AND alerter_index = ?2 AND status = 'pending'",
+        params![alert, alerter_index],
+        |r| r.get(0),
+    )
+    .optional()
+    .or_store(format_args!("cannot read the outbox of alert {alert}"))
 }
 
 /// Keeps an error.
