@@ -133,6 +133,11 @@ pub enum Error {
     /// The state store failed; nothing of the failed operation was written.
     #[error("state store: {0}")]
     Store(String),
+    /// The state store cannot take the operation for now (no answer, or 429/502/503/504 after
+    /// the client's retries): the same call may succeed later, so the engine may keep the
+    /// write aside and replay it. Part of the operation may have been written.
+    #[error("state store: {0}")]
+    StoreUnavailable(String),
     /// A Mustache template that does not parse; line and column are 1-based.
     #[error("mustache template {line}:{column}: {message}")]
     MustacheSyntax {
@@ -205,6 +210,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this is [`Error::StoreUnavailable`]: trying the same store call later may work.
+    ///
+    /// ```
+    /// use alert_core::Error;
+    /// assert!(Error::StoreUnavailable("503".into()).is_store_unavailable());
+    /// assert!(!Error::Store("bad document".into()).is_store_unavailable());
+    /// ```
+    pub fn is_store_unavailable(&self) -> bool {
+        matches!(self, Error::StoreUnavailable(_))
+    }
+
     /// Attaches a file name to a filter or time error raised while loading that file.
     #[must_use]
     pub fn in_file(self, file: &std::path::Path, option: &str) -> Self {

@@ -225,6 +225,24 @@ impl Error {
         }
     }
 
+    /// Whether the cluster could not take the request for now (no answer, or 429, 502, 503 or
+    /// 504 after the client's retries): the same request may succeed later.
+    ///
+    /// ```
+    /// let busy = alert_es::Error::Status { node: "n".into(), request: "POST /_bulk".into(),
+    ///     status: 429, error_type: None, reason: None };
+    /// assert!(busy.is_unavailable());
+    /// assert!(!alert_es::Error::MalformedResponse("x".into()).is_unavailable());
+    /// ```
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::Transport { .. } => true,
+            Error::RetriesExhausted { last, .. } => last.is_unavailable(),
+            Error::Query { error, .. } => error.is_unavailable(),
+            other => matches!(other.status(), Some(429 | 502 | 503 | 504)),
+        }
+    }
+
     /// Whether the cluster said the index (or document) does not exist.
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)

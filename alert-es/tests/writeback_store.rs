@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use alert_core::alert::{
     AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match, NewAlert,
-    RuleStatus, RunCommit, Silence, SourcePosition,
+    PendingWork, RuleStatus, RunCommit, Silence, SourcePosition,
 };
 use alert_core::port::StateStore;
 use alert_core::time::{Duration, Timestamp, WallTime};
@@ -461,4 +461,72 @@ async fn errors_go_to_the_error_index_and_source_positions_to_the_status_index()
         None,
         "positions are not statuses"
     );
+}
+
+#[tokio::test]
+async fn pending_work_is_one_search_that_tells_depth_next_attempt_and_next_aggregate() {
+    let (store, memory, _server) = store().await;
+    assert_eq!(
+        store.pending_work(w(0)).await.unwrap(),
+        PendingWork::default()
+    );
+    let commit = run(
+        100,
+        vec![],
+        vec![
+            AlertWrite::New(alert(AlertState::Active, 100, &["slack", "post"])),
+            AlertWrite::New(alert(AlertState::Aggregating, 400, &["slack"])),
+        ],
+    );
+    store.commit_run(&commit).await.unwrap();
+    let before = memory.lock().unwrap().requests.len();
+    let work = store.pending_work(w(101)).await.unwrap();
+    assert_eq!(
+        work,
+        PendingWork {
+            outbox_depth: 2,
+            next_delivery: Some(w(101)),
+            next_aggregate: Some(t(400)),
+        }
+    );
+    assert_eq!(
+        memory.lock().unwrap().requests.len(),
+        before + 1,
+        "one request"
+    );
+}
+
+#[tokio::test]
+async fn writes_refused_by_a_write_block_are_unavailable_errors_and_others_are_not() {
+    let (store, memory, _server) = store().await;
+    let commit = run(
+        100,
+        vec![],
+        vec![AlertWrite::New(alert(AlertState::Active, 100, &["slack"]))],
+    );
+    memory.lock().unwrap().reject_writes = Some(429);
+    let refused = store.commit_run(&commit).await.unwrap_err();
+    assert!(refused.is_store_unavailable(), "{refused}");
+    assert!(refused.to_string().contains("429"), "{refused}");
+    let error = ErrorRecord {
+        rule: None,
+        message: "m".into(),
+        at: w(1),
+        data: json!({}),
+    };
+    assert!(
+        store
+            .record_error(&error)
+            .await
+            .unwrap_err()
+            .is_store_unavailable()
+    );
+    memory.lock().unwrap().reject_writes = None;
+    memory.lock().unwrap().fail_next = Some("POST /_bulk".into());
+    let failed = store.commit_run(&commit).await.unwrap_err();
+    assert!(
+        !failed.is_store_unavailable(),
+        "a 400 is not retried: {failed}"
+    );
+    store.commit_run(&commit).await.unwrap();
 }

@@ -21,8 +21,8 @@
 
 use alert_core::alert::{
     AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match, NewAlert,
-    OpenAggregate, OutboxId, OutboxItem, RuleStatus, RunCommit, Silence, SourcePosition,
-    StoredAlert,
+    OpenAggregate, OutboxId, OutboxItem, PendingWork, RuleStatus, RunCommit, Silence,
+    SourcePosition, StoredAlert,
 };
 use alert_core::port::StateStore;
 use alert_core::time::{Timestamp, WallTime};
@@ -51,7 +51,13 @@ pub struct EsStateStore {
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(store_error)`
 pub(crate) fn store_error(error: crate::Error) -> alert_core::Error {
-    alert_core::Error::Store(format!("writeback index: {error}"))
+    let message = format!("writeback index: {error}");
+    if error.is_unavailable() {
+        // The engine may keep the write aside and replay it (its ids make a replay conflict).
+        alert_core::Error::StoreUnavailable(message)
+    } else {
+        alert_core::Error::Store(message)
+    }
 }
 
 type CoreResult<T> = alert_core::Result<T>;
@@ -388,6 +394,25 @@ impl StateStore for EsStateStore {
             .count() as u64)
     }
 
+    async fn pending_work(&self, _now: WallTime) -> CoreResult<PendingWork> {
+        let alerts = self.index(WritebackIndex::Alerts);
+        let docs = search(&self.client, &alerts, queries::pending_work_query(10_000))
+            .await
+            .map_err(store_error)?;
+        Ok(docs.iter().fold(PendingWork::default(), |work, doc| {
+            work.merge(pending_of(&doc.source))
+        }))
+    }
+
+    async fn pending_outbox_id(
+        &self,
+        alert: AlertId,
+        alerter_index: u32,
+    ) -> CoreResult<Option<OutboxId>> {
+        // Outbox ids are computed, not stored: no request.
+        Ok(Some(outbox_id(alert, alerter_index)))
+    }
+
     async fn record_error(&self, error: &ErrorRecord) -> CoreResult<()> {
         let index = self.index(WritebackIndex::Error);
         append(&self.client, &index, error_document(error))
@@ -424,5 +449,27 @@ impl StateStore for EsStateStore {
         )
         .await
         .map_err(store_error)
+    }
+}
+
+/// What one head of [`queries::pending_work_query`] adds to the pending work.
+fn pending_of(source: &Value) -> PendingWork {
+    let pending = source["alert_delivery"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["status"] == "pending")
+        .count();
+    let aggregating =
+        source["alert_state"] == "AGGREGATING" && source.get("aggregate_id").is_none();
+    PendingWork {
+        outbox_depth: pending as u64,
+        next_delivery: source["alert_pending_at_us"]
+            .as_i64()
+            .map(WallTime::from_micros),
+        next_aggregate: source["alert_time"]
+            .as_str()
+            .filter(|_| aggregating)
+            .and_then(Timestamp::parse_iso),
     }
 }

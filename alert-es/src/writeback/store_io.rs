@@ -110,20 +110,36 @@ pub(crate) async fn bulk_create(
         .query("refresh", "wait_for")
         .ndjson(body);
     let answer = send_json(client, &request).await?;
-    let failures: Vec<String> = answer["items"]
+    let failed: Vec<&Value> = answer["items"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|item| item.get("create"))
         .filter(|op| op["status"].as_u64().is_some_and(|s| s >= 300 && s != 409))
+        .collect();
+    let failures: Vec<String> = failed
+        .iter()
         .map(|op| format!("{}: {}", op["_id"], op["error"]))
         .collect();
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::MalformedResponse(format!(
+    let unavailable = |op: &&&Value| matches!(op["status"].as_u64(), Some(429 | 502 | 503 | 504));
+    match failed.first() {
+        None => Ok(()),
+        // Items refused for now (a write block at flood stage answers 429 per item): the whole
+        // write may be tried again, the created ones then conflict.
+        Some(op) if failed.iter().all(|op| unavailable(&op)) => Err(Error::Status {
+            node: "the cluster".into(),
+            request: format!(
+                "POST /_bulk ({} of {} documents to {index})",
+                failed.len(),
+                docs.len()
+            ),
+            status: u16::try_from(op["status"].as_u64().unwrap_or(503)).unwrap_or(503),
+            error_type: op["error"]["type"].as_str().map(str::to_string),
+            reason: op["error"]["reason"].as_str().map(str::to_string),
+        }),
+        Some(_) => Err(Error::MalformedResponse(format!(
             "bulk write to {index} failed: {}",
             failures.join("; ")
-        )))
+        ))),
     }
 }

@@ -1,8 +1,11 @@
 //! A stand-in for Elasticsearch in round-trip tests of the writeback store: a wiremock server
 //! on 127.0.0.1 whose responder keeps documents in memory and answers the few requests the
 //! store sends (`_doc` get/put/post with `if_seq_no`, `_bulk` create, `_search` with `bool`,
-//! `term`, `range`, `exists`, `prefix`, sorts and `size`). It is not Elasticsearch: the
-//! opt-in live suite (`ALERT_ES_URL`) is the real check.
+//! `term`, `range`, `exists`, `prefix`, sorts and `size`). It also answers a rule's queries on
+//! the indices a test creates (`GET /` with [`Memory::version`], searches with scroll or point
+//! in time, `_count`, and aggregations shaped empty), logs every request with its body, and can
+//! refuse writes or reads for a while as a cluster under a flood-stage block or overload does.
+//! It is not Elasticsearch: the opt-in live suite (`ALERT_ES_URL`) is the real check.
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::cmp::Ordering;
@@ -29,6 +32,15 @@ pub(crate) struct Memory {
     /// The next request whose `METHOD /path` starts with this fails with HTTP 400 (a crash
     /// between two writes, as far as the store can tell).
     pub(crate) fail_next: Option<String>,
+    /// Every request as `(METHOD /path?query, body)`, in arrival order (refused ones too).
+    pub(crate) requests: Vec<(String, Value)>,
+    /// While set, every write is refused with this status (`_bulk` items one by one, as a
+    /// flood-stage index block does), with `Retry-After: 0` so the client's retries are quick.
+    pub(crate) reject_writes: Option<u16>,
+    /// While set, searches and gets on indices starting with the prefix are refused.
+    pub(crate) reject_reads: Option<(String, u16)>,
+    /// The version `GET /` reports (`7.10.2`: scroll paging, unless set).
+    pub(crate) version: Option<String>,
     next_seq: i64,
 }
 
@@ -42,6 +54,19 @@ impl Memory {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Creates an empty index (a rule's), so that searches on it answer instead of 404.
+    pub(crate) fn create_index(&mut self, index: &str) {
+        self.indices.entry(index.to_string()).or_default();
+    }
+
+    /// The requests whose line starts with `prefix`.
+    pub(crate) fn count(&self, prefix: &str) -> usize {
+        self.requests
+            .iter()
+            .filter(|(line, _)| line.starts_with(prefix))
+            .count()
     }
 
     fn store(&mut self, index: &str, id: String, source: Value) {
@@ -98,14 +123,46 @@ impl Respond for Responder {
             memory.fail_next = None;
             return status(400, "injected_failure");
         }
-        memory.log.push(line);
+        memory.log.push(line.clone());
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        memory.requests.push((line, body.clone()));
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let method = request.method.as_str();
+        if let Some(refused) = refusal(&memory, method, &parts) {
+            return refused;
+        }
         match (method, parts.as_slice()) {
+            ("GET", [""]) => {
+                let number = memory.version.clone().unwrap_or_else(|| "7.10.2".into());
+                ok(json!({"version": {"number": number}, "tagline": "You Know, for Search"}))
+            }
             ("POST", ["_bulk"]) => bulk(&mut memory, &request.body),
+            ("POST", ["_search", "scroll"]) => ok(json!({"_scroll_id": "scroll-1",
+                "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}})),
+            ("DELETE", ["_search", "scroll"] | ["_pit"]) => ok(json!({"succeeded": true})),
+            ("POST", [_, "_pit"]) => ok(json!({"id": "pit-1"})),
+            ("POST", ["_search"]) => ok(json!({"pit_id": "pit-1",
+                "hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}})),
+            ("POST", [index, "_count"]) => {
+                let n = memory.indices.get(*index).map_or(0, |docs| {
+                    docs.values()
+                        .filter(|d| matches(&body["query"], &d.source))
+                        .count()
+                });
+                ok(json!({"count": n}))
+            }
             ("POST", [index, "_search"]) => {
-                let body: Value = serde_json::from_slice(&request.body).unwrap();
-                search(&memory, index, &body)
+                let mut answer = search(&memory, index, &body, &query);
+                if query.contains_key("scroll") && answer.0.is_some() {
+                    answer.1["_scroll_id"] = json!("scroll-1");
+                }
+                if let Some(aggs) = body.get("aggs").or_else(|| body.get("aggregations")) {
+                    answer.1["aggregations"] = empty_aggregations(aggs);
+                }
+                match answer {
+                    (Some(()), value) => ok(value),
+                    (None, _) => status(404, "index_not_found_exception"),
+                }
             }
             ("POST", [index, "_doc"]) => {
                 let id = format!("auto-{}", memory.next_seq + 1);
@@ -147,7 +204,13 @@ fn bulk(memory: &mut Memory, body: &[u8]) -> ResponseTemplate {
             action["_index"].as_str().unwrap(),
             action["_id"].as_str().unwrap(),
         );
-        let code = if memory.get(index, id).is_some() {
+        let code = if let Some(refused) = memory.reject_writes {
+            // A flood-stage block refuses each item and answers the request itself with 200.
+            items.push(json!({"create": {"_index": index, "_id": id, "status": refused,
+                "error": {"type": "cluster_block_exception",
+                          "reason": "index blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block]"}}}));
+            continue;
+        } else if memory.get(index, id).is_some() {
             409
         } else {
             memory.store(index, id.to_string(), pair[1].clone());
@@ -158,9 +221,59 @@ fn bulk(memory: &mut Memory, body: &[u8]) -> ResponseTemplate {
     ok(json!({"errors": items.iter().any(|i| i["create"]["status"] != 201), "items": items}))
 }
 
-fn search(memory: &Memory, index: &str, body: &Value) -> ResponseTemplate {
-    let Some(docs) = memory.indices.get(index) else {
-        return status(404, "index_not_found_exception");
+/// A refusal of a write, or of a read of a refused index, while the test asks for one.
+fn refusal(memory: &Memory, method: &str, parts: &[&str]) -> Option<ResponseTemplate> {
+    let write = method == "PUT" || (method == "POST" && parts.get(1) == Some(&"_doc"));
+    if let (true, Some(code)) = (write, memory.reject_writes) {
+        return Some(block(code));
+    }
+    let read = parts
+        .get(1)
+        .is_some_and(|p| *p == "_search" || *p == "_doc");
+    match &memory.reject_reads {
+        Some((prefix, code)) if read && parts[0].starts_with(prefix.as_str()) => Some(block(*code)),
+        _ => None,
+    }
+}
+
+/// Elasticsearch's answer to a write on an index under a flood-stage block (or an overload).
+fn block(code: u16) -> ResponseTemplate {
+    status(code, "cluster_block_exception").insert_header("Retry-After", "0")
+}
+
+/// The `aggregations` of an aggregation request on no documents: every named aggregation with
+/// empty buckets and no value, its sub-aggregations inside.
+fn empty_aggregations(aggs: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, spec) in aggs.as_object().into_iter().flatten() {
+        let mut one = json!({"doc_count": 0, "buckets": [], "value": null});
+        if let Some(sub) = spec.get("aggs").or_else(|| spec.get("aggregations"))
+            && let (Value::Object(one), Value::Object(sub)) = (&mut one, empty_aggregations(sub))
+        {
+            one.extend(sub);
+        }
+        out.insert(name.clone(), one);
+    }
+    Value::Object(out)
+}
+
+/// The hits of a search (`None` for a missing index: 404 unless `ignore_unavailable`).
+fn search(
+    memory: &Memory,
+    index: &str,
+    body: &Value,
+    params: &BTreeMap<String, String>,
+) -> (Option<()>, Value) {
+    let empty = BTreeMap::new();
+    let docs = match memory.indices.get(index) {
+        Some(docs) => docs,
+        None if params
+            .get("ignore_unavailable")
+            .is_some_and(|v| v == "true") =>
+        {
+            &empty
+        }
+        None => return (None, Value::Null),
     };
     let mut hits: Vec<(&String, &Doc)> = docs
         .iter()
@@ -184,7 +297,10 @@ fn search(memory: &Memory, index: &str, body: &Value) -> ResponseTemplate {
         }
         Ordering::Equal
     });
-    let size = body["size"].as_u64().unwrap_or(10) as usize;
+    let size = body["size"]
+        .as_u64()
+        .or_else(|| params.get("size").and_then(|s| s.parse().ok()))
+        .unwrap_or(10) as usize;
     let hits: Vec<Value> = hits
         .into_iter()
         .take(size)
@@ -193,7 +309,10 @@ fn search(memory: &Memory, index: &str, body: &Value) -> ResponseTemplate {
             "_seq_no": d.seq_no, "_primary_term": 1})
         })
         .collect();
-    ok(json!({"hits": {"total": {"value": hits.len(), "relation": "eq"}, "hits": hits}}))
+    (
+        Some(()),
+        json!({"hits": {"total": {"value": hits.len(), "relation": "eq"}, "hits": hits}}),
+    )
 }
 
 fn sort_keys(sort: &Value) -> Vec<(String, bool)> {
