@@ -7,6 +7,7 @@
 //! silences and pending alerts. `state: {type: sqlite}` (or a `state.path`) keeps it in the
 //! SQLite file instead, as without a cluster.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use alert_core::config::GlobalConfig;
@@ -15,6 +16,7 @@ use alert_es::writeback::EsStateStore;
 use serde_json::Value;
 
 use super::SqliteStore;
+use super::spool::SpooledStore;
 use crate::cluster::names_cluster;
 use crate::run_command::state_path;
 use crate::{Result, process_env};
@@ -46,15 +48,49 @@ pub fn uses_cluster_state(global: &GlobalConfig) -> bool {
     names_cluster(global) && !sqlite_requested
 }
 
-/// Opens the state store the config selects (see [`uses_cluster_state`]).
+/// Opens the state store the config selects (see [`uses_cluster_state`]). The writeback
+/// indices come with a local spool (see [`with_spool`]) so that a cluster refusing writes
+/// never stops delivery.
 pub fn open_state_store(global: &GlobalConfig) -> Result<Arc<dyn StateStore>> {
     if uses_cluster_state(global) {
         let store = EsStateStore::from_options(&global.raw, &process_env)?;
         tracing::info!("state kept in the cluster's writeback indices");
-        return Ok(Arc::new(store));
+        return Ok(with_spool(Arc::new(store), &spool_path(global)));
     }
     Ok(Arc::new(SqliteStore::open(state_path(global)?)?))
 }
+
+/// `primary` behind a local spool at `path` (a SQLite file, created when first needed): a
+/// run's commit the primary cannot take for now (429, 502, 503, 504, no answer) is kept there
+/// and delivered from there, then replayed to the primary; reads that fail do not stop a run
+/// (a warning, and what ElastAlert2 does in the same case). With a healthy primary it passes
+/// every call through.
+pub fn with_spool(primary: Arc<dyn StateStore>, path: &Path) -> Arc<dyn StateStore> {
+    Arc::new(SpooledStore::new(primary, path))
+}
+
+/// The spool of the writeback store: `alert-spool.db` beside `config.yaml`, where the next
+/// process with the same config finds what this one left, whatever its working directory.
+///
+/// ```
+/// # use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles};
+/// # use std::path::Path;
+/// let files = MemoryFiles::new().with("/etc/alert/config.yaml",
+///     "rules_folder: r\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n");
+/// let global = GlobalConfig::load(&files, Path::new("/etc/alert/config.yaml"), &|_| None,
+///     ConfigDefaults::Daemon).unwrap();
+/// assert_eq!(alert_engine::store::spool_path(&global), Path::new("/etc/alert/alert-spool.db"));
+/// ```
+pub fn spool_path(global: &GlobalConfig) -> PathBuf {
+    global
+        .file
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(SPOOL_FILE)
+}
+
+/// The spool's file name.
+const SPOOL_FILE: &str = "alert-spool.db";
 
 #[cfg(test)]
 mod tests {

@@ -12,9 +12,10 @@ mod choice;
 mod instance_lock;
 mod memory;
 mod migrations;
+mod spool;
 mod sqlite;
 
-pub use choice::{open_state_store, uses_cluster_state};
+pub use choice::{open_state_store, spool_path, uses_cluster_state, with_spool};
 pub use instance_lock::InstanceLock;
 pub use memory::MemoryStore;
 pub use migrations::SCHEMA_VERSION;
