@@ -163,7 +163,7 @@ impl StateStore for Flaky {
         self.inner.pending_work(now).await
     }
     async fn pending_outbox_id(&self, alert: AlertId, index: u32) -> Result<Option<OutboxId>> {
-        self.check(false)?;
+        // The writeback computes outbox ids without a request, so this works while reads fail.
         self.inner.pending_outbox_id(alert, index).await
     }
     async fn record_error(&self, error: &ErrorRecord) -> Result<()> {
@@ -311,6 +311,38 @@ async fn reads_that_fail_give_what_this_process_knows_as_elastalert2_does() {
         store.pending_work(w(101)).await.unwrap(),
         PendingWork::default()
     );
+}
+
+#[tokio::test]
+async fn an_alert_committed_while_reads_fail_is_still_sent_once() {
+    let (primary, store, _dir) = spooled();
+    primary.set(false, true);
+    // The run goes on without its status, silences and aggregates, and commits.
+    assert_eq!(store.rule_status("r").await.unwrap(), None);
+    assert!(store.silences("r", t(0)).await.unwrap().is_empty());
+    assert!(store.open_aggregates("r").await.unwrap().is_empty());
+    store
+        .commit_run(&run(
+            100,
+            vec![AlertWrite::New(alert(AlertState::Active, 100))],
+        ))
+        .await
+        .unwrap();
+    // The outbox cannot be read back, but the look knows the row this process wrote.
+    let work = store.pending_work(w(101)).await.unwrap();
+    assert_eq!((work.outbox_depth, work.next_delivery), (1, Some(w(101))));
+    assert_eq!(deliver_all(&*store, w(101)).await.len(), 1);
+    assert!(
+        deliver_all(&*store, w(102)).await.is_empty(),
+        "not sent again"
+    );
+    primary.set(false, false);
+    assert_eq!(
+        primary.inner.outbox_depth().await.unwrap(),
+        0,
+        "recorded there"
+    );
+    assert!(deliver_all(&*store, w(103)).await.is_empty());
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ mod db;
 mod journal;
 mod port;
 mod reads;
+mod recent;
 mod replay;
 
 use std::collections::HashMap;
@@ -44,14 +45,16 @@ use serde_json::json;
 
 use db::SpoolDb;
 use journal::Owed;
+use recent::Recent;
 
 /// Ids of spooled alerts and outbox rows start here (the writeback's alert ids have 52 bits,
 /// its outbox ids 60).
 const SPOOL_IDS: i64 = 1 << 61;
 
-/// The first wait before replaying again after a failed replay; doubled up to [`REPLAY_MAX`].
+/// The first wait before replaying again after a failed replay; doubled up to [`REPLAY_MAX`],
+/// so that the writeback catches up within a minute (and the next look) of taking writes again.
 const REPLAY_WAIT: Duration = Duration::from_secs(5);
-const REPLAY_MAX: Duration = Duration::from_mins(5);
+const REPLAY_MAX: Duration = Duration::from_mins(1);
 
 fn is_spooled(id: i64) -> bool {
     id >= SPOOL_IDS
@@ -86,6 +89,8 @@ struct Memory {
     replayed: HashMap<AlertId, AlertId>,
     failures: u32,
     next_replay: Option<WallTime>,
+    /// Rows of alerts committed to the primary by this process, for when it cannot be read.
+    recent: Recent,
 }
 
 /// The primary store with a local spool (see the module doc).
@@ -204,6 +209,42 @@ impl SpooledStore {
         }
     }
 
+    /// Keeps the rows of the active alerts of `commit`, which the primary took as `ids`, to
+    /// send them should the primary not answer reads.
+    async fn keep_rows(&self, commit: &RunCommit, ids: &[AlertId]) {
+        let new = commit.alerts.iter().filter_map(|w| match w {
+            AlertWrite::New(new) => Some(new),
+            AlertWrite::Append { .. } => None,
+        });
+        for (new, id) in new.zip(ids) {
+            if new.state != AlertState::Active {
+                continue;
+            }
+            for (index, alerter) in (0_u32..).zip(&new.alerters) {
+                let Ok(Some(row)) = self.primary.pending_outbox_id(*id, index).await else {
+                    continue;
+                };
+                let item = OutboxItem {
+                    id: row,
+                    alert: StoredAlert {
+                        id: *id,
+                        rule: new.rule.clone(),
+                        aggregation_key: new.aggregation_key.clone(),
+                        state: AlertState::Active,
+                        created_at: commit.at,
+                        alert_time: new.alert_time,
+                        matches: new.matches.clone(),
+                    },
+                    alerter: alerter.clone(),
+                    alerter_index: index,
+                    attempts: 0,
+                    deadline: commit.at.plus(new.time_limit),
+                };
+                self.memory().recent.add(item, commit.at);
+            }
+        }
+    }
+
     /// A commit with its appends to replayed spooled aggregates pointed at the primary.
     fn rewrite(&self, commit: &RunCommit) -> RunCommit {
         let memory = self.memory();
@@ -274,16 +315,7 @@ impl SpooledStore {
 
     /// The primary's rows that are due and not the spool's to send.
     async fn primary_due(&self, now: WallTime, limit: usize) -> Result<Vec<OutboxItem>> {
-        let rows = match self.primary.due_deliveries(now, limit).await {
-            Ok(rows) => rows,
-            Err(error) => {
-                tracing::warn!(
-                    "reading due deliveries from the state store failed ({error}); \
-                    only the local spool's are sent now"
-                );
-                return Ok(Vec::new());
-            }
-        };
+        let read = self.primary.due_deliveries(now, limit).await;
         let (owed, spooled) = self
             .db
             .call(false, (Vec::new(), Vec::new()), |c| {
@@ -301,6 +333,19 @@ impl SpooledStore {
                 Ok((owed, prints))
             })
             .await?;
+        let rows = match read {
+            Ok(rows) => {
+                self.memory().recent.clear();
+                rows
+            }
+            Err(error) => {
+                tracing::warn!(
+                    "reading due deliveries from the state store failed ({error}); the local \
+                     spool's and those of alerts this process committed are sent now"
+                );
+                self.memory().recent.due(now, limit, &owed)
+            }
+        };
         Ok(rows
             .into_iter()
             // A row whose outcome is owed was sent; an alert also in the spool (a commit that

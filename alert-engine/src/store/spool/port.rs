@@ -48,6 +48,7 @@ impl StateStore for SpooledStore {
         match self.primary.commit_run(&commit).await {
             Ok(ids) => {
                 self.remember(&commit, &ids);
+                self.keep_rows(&commit, &ids).await;
                 Ok(ids)
             }
             Err(error) if error.is_store_unavailable() => self.spool(&commit, Some(&error)).await,
@@ -183,6 +184,7 @@ impl StateStore for SpooledStore {
                 .call(true, (), move |c| db::record(c, local(id), &outcome))
                 .await;
         }
+        self.memory().recent.record(id, outcome);
         match self.primary.record_delivery(id, outcome).await {
             Err(error) if error.is_store_unavailable() => {
                 tracing::error!(
@@ -242,7 +244,16 @@ impl StateStore for SpooledStore {
             .db
             .call(false, PendingWork::default(), reads::pending_work)
             .await?;
-        Ok(self.primary.outbox_depth().await? + spooled.outbox_depth)
+        match self.primary.outbox_depth().await {
+            Ok(depth) => Ok(depth + spooled.outbox_depth),
+            Err(error) => {
+                tracing::warn!(
+                    "reading the outbox depth of the state store failed ({error}); \
+                    counting the local spool's rows and those this process committed"
+                );
+                Ok(spooled.outbox_depth + self.memory().recent.work().outbox_depth)
+            }
+        }
     }
 
     async fn pending_work(&self, now: WallTime) -> Result<PendingWork> {
@@ -258,7 +269,7 @@ impl StateStore for SpooledStore {
                     "reading the pending work of the state store failed ({error}); \
                     the local spool's is handled now, the store's at a later look"
                 );
-                Ok(spooled)
+                Ok(spooled.merge(self.memory().recent.work()))
             }
         }
     }
