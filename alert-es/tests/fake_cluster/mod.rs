@@ -61,6 +61,11 @@ impl Memory {
         self.indices.entry(index.to_string()).or_default();
     }
 
+    /// Stores a document (a rule's event) under `id`.
+    pub(crate) fn insert(&mut self, index: &str, id: &str, source: Value) {
+        self.store(index, id.to_string(), source);
+    }
+
     /// The requests whose line starts with `prefix`.
     pub(crate) fn count(&self, prefix: &str) -> usize {
         self.requests
@@ -247,6 +252,22 @@ fn empty_aggregations(aggs: &Value) -> Value {
     let mut out = serde_json::Map::new();
     for (name, spec) in aggs.as_object().into_iter().flatten() {
         let mut one = json!({"doc_count": 0, "buckets": [], "value": null});
+        // A `filters` aggregation answers one bucket per filter, by name, and `_other_`.
+        if let Some(filters) = spec["filters"]["filters"].as_object() {
+            let mut buckets: serde_json::Map<String, Value> = filters
+                .keys()
+                .map(|k| (k.clone(), json!({"doc_count": 0})))
+                .collect();
+            if spec["filters"]["other_bucket"] == true
+                || spec["filters"].get("other_bucket_key").is_some()
+            {
+                let other = spec["filters"]["other_bucket_key"]
+                    .as_str()
+                    .unwrap_or("_other_");
+                buckets.insert(other.to_string(), json!({"doc_count": 0}));
+            }
+            one["buckets"] = Value::Object(buckets);
+        }
         if let Some(sub) = spec.get("aggs").or_else(|| spec.get("aggregations"))
             && let (Value::Object(one), Value::Object(sub)) = (&mut one, empty_aggregations(sub))
         {
