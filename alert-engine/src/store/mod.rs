@@ -12,6 +12,7 @@ mod choice;
 mod instance_lock;
 mod memory;
 mod migrations;
+mod postgres;
 mod spool;
 mod sqlite;
 
@@ -19,6 +20,7 @@ pub use choice::{open_state_store, spool_path, uses_cluster_state, with_spool};
 pub use instance_lock::InstanceLock;
 pub use memory::MemoryStore;
 pub use migrations::SCHEMA_VERSION;
+pub use postgres::{PostgresConfig, PostgresStore};
 pub use sqlite::{
     ALERT_SORT_FIELDS, MonitorNotification, MonitorRow, MonitorRunCommit, MonitorRunState,
     MonitorWrite, NewMonitorNotification, SqliteStore,
