@@ -1,6 +1,11 @@
-//! One behaviour suite for the state store port, run against both [`SqliteStore`] (a real
-//! file in a temporary directory) and [`MemoryStore`]: they must not differ.
+//! One behaviour suite for the state store port, run against [`SqliteStore`] (a real file in
+//! a temporary directory), [`MemoryStore`] and [`PostgresStore`] (a real PostgreSQL server
+//! started by the tests, one database per test): they must not differ.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns panic on bad fixtures by design
+
+#[path = "common/postgres.rs"]
+#[allow(dead_code, unreachable_pub)] // each test binary uses part of the harness
+mod postgres_server;
 
 use alert_core::alert::{
     AlertId, AlertState, AlertWrite, DeliveryOutcome, DeliveryStatus, ErrorRecord, Match, NewAlert,
@@ -9,6 +14,7 @@ use alert_core::alert::{
 use alert_core::port::StateStore;
 use alert_core::time::{Duration, Timestamp, WallTime};
 use alert_core::{Error, Result};
+use alert_engine::store::{PostgresConfig, PostgresStore};
 use alert_engine::{MemoryStore, SqliteStore};
 use serde_json::{Map, json};
 
@@ -106,6 +112,20 @@ impl RecentErrors for MemoryStore {
     async fn recent(&self, limit: usize) -> Result<Vec<ErrorRecord>> {
         self.recent_errors(limit).await
     }
+}
+
+impl RecentErrors for PostgresStore {
+    async fn recent(&self, limit: usize) -> Result<Vec<ErrorRecord>> {
+        self.recent_errors(limit).await
+    }
+}
+
+/// A store on a new database of the test server.
+async fn postgres_store() -> PostgresStore {
+    let url = postgres_server::server().fresh_database().await;
+    let state = json!({"type": "postgres", "url": url});
+    let config = PostgresConfig::from_state(&state).unwrap().unwrap();
+    PostgresStore::connect(&config).await.unwrap()
 }
 
 async fn a_fresh_store_is_empty(store: &dyn StateStore) {
@@ -491,6 +511,15 @@ macro_rules! suite {
                 #[tokio::test]
                 async fn $behaviour() {
                     super::$behaviour(&MemoryStore::new()).await;
+                }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $behaviour() {
+                    super::$behaviour(&postgres_store().await).await;
                 }
             )*
         }
