@@ -255,6 +255,11 @@ impl Engine {
                 .iter()
                 .any(|(_, r)| r.as_ref().is_ok_and(|run| run.alerted > run.aggregated)),
         };
+        for (_, run) in &report.runs {
+            if let Some(due) = run.as_ref().ok().and_then(|r| r.aggregated_due) {
+                self.pending.expect_aggregate(due);
+            }
+        }
         let reason = if all {
             Some(CheckReason::EveryCycle)
         } else {

@@ -93,6 +93,12 @@ impl PendingCheck {
         }
     }
 
+    /// Remembers that an aggregate a run just wrote is due at `at` (data time), so that it is
+    /// sent then rather than at the next periodic look.
+    pub fn expect_aggregate(&mut self, at: Timestamp) {
+        self.next_aggregate = Some(self.next_aggregate.map_or(at, |t| t.min(at)));
+    }
+
     /// Remembers a look made at `tick`. Times already past that the look did not act on
     /// (rows of a rule not loaded, rows another process holds) are not come back for until
     /// the next period, so they cannot make the daemon look every tick.
@@ -208,6 +214,15 @@ mod tests {
         let check = looked_at(0, stuck);
         assert_eq!(check.due(tick(1, false)), None);
         assert_eq!(check.due(tick(5, false)), Some(CheckReason::Period));
+    }
+
+    #[test]
+    fn an_aggregate_a_run_wrote_is_looked_for_at_its_alert_time() {
+        let mut check = looked_at(0, Look::default());
+        check.expect_aggregate(Timestamp::from_micros(3_000_000));
+        check.expect_aggregate(Timestamp::from_micros(4_000_000));
+        assert_eq!(check.due(tick(2, false)), None);
+        assert_eq!(check.due(tick(3, false)), Some(CheckReason::Aggregate));
     }
 
     #[test]
