@@ -320,3 +320,78 @@ async fn pending_work_and_pending_outbox_ids_answer_as_the_memory_store_does() {
         (3, Some(t(200)))
     );
 }
+
+#[tokio::test]
+async fn the_engine_alerts_and_delivers_through_a_postgres_store() {
+    use alert_core::config::{ConfigDefaults, GlobalConfig, MemoryFiles, load_rule_file};
+    use alert_core::port::Notifier;
+    use alert_core::run_window::StartSettings;
+    use alert_engine::ChannelNotifier;
+    use alert_engine::engine::Engine;
+    use alert_engine::local_backend::LocalBackend;
+    use alert_engine::rule_runner::RunSettings;
+    use std::{collections::HashMap, path::Path, sync::Arc};
+
+    let files = MemoryFiles::new()
+        .with(
+            "config.yaml",
+            "rules_folder: r\nrun_every: {minutes: 1}\nbuffer_time: {minutes: 15}\n",
+        )
+        .with(
+            "r/a.yaml",
+            "name: errors\ntype: any\nindex: logs\nalert: debug\nfilter: [{term: {level: error}}]\n",
+        );
+    let env = |_: &str| None::<String>; // no $VAR in these files
+    let global = GlobalConfig::load(
+        &files,
+        Path::new("config.yaml"),
+        &env,
+        ConfigDefaults::Daemon,
+    )
+    .unwrap();
+    let mut rule = load_rule_file(&files, &global, Path::new("r/a.yaml"), &env).unwrap();
+    rule.alerters[0].name = "service".into();
+    let backend = Arc::new(LocalBackend::new("@timestamp"));
+    let (notifier, mut alerts) = ChannelNotifier::new("service");
+    let notifiers = HashMap::from([(
+        "service".to_string(),
+        Arc::new(notifier) as Arc<dyn Notifier>,
+    )]);
+    let settings = RunSettings {
+        start: StartSettings {
+            global_run_every: Duration::from_mins(1),
+            old_query_limit: Duration::from_secs(604_800),
+        },
+        alert_time_limit: Duration::from_secs(172_800),
+        explicit_start: None,
+        explicit_end: None,
+    };
+    let url = postgres_server::server().fresh_database().await;
+    let store = Arc::new(PostgresStore::connect(&config(&url)).await.unwrap());
+    let mut engine = Engine::new(
+        vec![rule],
+        &files,
+        backend.clone(),
+        store,
+        notifiers,
+        settings,
+    )
+    .unwrap();
+    backend.push(vec![
+        json!({"@timestamp": "2026-01-01T00:00:10Z", "level": "error"}),
+    ]);
+    let now = Timestamp::parse_iso("2026-01-01T00:01:00Z").unwrap();
+    engine
+        .run_cycle(WallTime::from_data_time(now))
+        .await
+        .unwrap();
+    let received = alerts.try_recv().unwrap();
+    assert_eq!(received.alert.rule, "errors");
+
+    // Another instance on the database sees the run, the alert and its delivery.
+    let other = PostgresStore::connect(&config(&url)).await.unwrap();
+    assert_eq!(other.rule_status("errors").await.unwrap().unwrap().end, now);
+    let deliveries = other.deliveries(received.alert.id).await.unwrap();
+    assert_eq!(deliveries[0].1, DeliveryStatus::Delivered);
+    assert_eq!(other.outbox_depth().await.unwrap(), 0);
+}

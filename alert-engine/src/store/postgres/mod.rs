@@ -12,6 +12,7 @@
 mod alerts;
 mod config;
 mod migrations;
+mod outbox;
 mod pool;
 mod queries;
 
@@ -183,12 +184,12 @@ impl StateStore for PostgresStore {
 
     async fn due_deliveries(&self, now: WallTime, limit: usize) -> Result<Vec<OutboxItem>> {
         let mut client = self.client("reading due deliveries").await?;
-        alerts::due_deliveries(&mut client, now, limit).await
+        outbox::due_deliveries(&mut client, now, limit).await
     }
 
     async fn record_delivery(&self, id: OutboxId, outcome: &DeliveryOutcome) -> Result<()> {
         let client = self.client("recording a delivery").await?;
-        alerts::record_delivery(&client, id, outcome).await
+        outbox::record_delivery(&client, id, outcome).await
     }
 
     async fn alert(&self, id: AlertId) -> Result<Option<StoredAlert>> {
