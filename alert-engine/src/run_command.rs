@@ -22,7 +22,7 @@ use crate::monitor::{MonitorCycleReport, monitors_configured, open_monitor_servi
 use crate::reload::ReloadReport;
 use crate::rule_runner::RunSettings;
 use crate::source::{FileFollower, LoadReport, SourceConfig, expand, load_files};
-use crate::store::{InstanceLock, open_state_store, uses_cluster_state};
+use crate::store::{InstanceLock, PostgresConfig, open_state_store, uses_cluster_state};
 use crate::{DiskFiles, Error, Result, process_env};
 
 /// How often `alert run --once` retries a failed delivery before it exits (with the
@@ -48,6 +48,10 @@ pub struct RunOptions {
 /// The SQLite file of the state store: `state: {path: ...}` in config.yaml, else
 /// `./alert-state.db`.
 pub fn state_path(global: &GlobalConfig) -> Result<PathBuf> {
+    // With the rules' state in PostgreSQL, monitors and `test-rule --save` keep the file.
+    if PostgresConfig::from_global(global)?.is_some() {
+        return Ok(PathBuf::from("alert-state.db"));
+    }
     match global.raw.get("state") {
         None => Ok(PathBuf::from("alert-state.db")),
         Some(Value::Object(map)) => {
@@ -81,7 +85,7 @@ pub fn state_path(global: &GlobalConfig) -> Result<PathBuf> {
 /// One `alert run` per SQLite state file: a second is refused at start with a message saying
 /// why (the cluster's writeback indices are shared as ElastAlert2 shares them).
 fn instance_lock(global: &GlobalConfig) -> Result<Option<InstanceLock>> {
-    if uses_cluster_state(global) {
+    if uses_cluster_state(global) || PostgresConfig::from_global(global)?.is_some() {
         return Ok(None);
     }
     Ok(Some(InstanceLock::acquire(&state_path(global)?)?))

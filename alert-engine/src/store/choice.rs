@@ -5,7 +5,8 @@
 //! it, in the writeback indices under `writeback_index`
 //! ([`EsStateStore`]), so that a deployment moving from ElastAlert2 resumes from its status,
 //! silences and pending alerts. `state: {type: sqlite}` (or a `state.path`) keeps it in the
-//! SQLite file instead, as without a cluster.
+//! SQLite file instead, as without a cluster; `state: {type: postgres, url: ...}` keeps it in
+//! PostgreSQL, which several instances can share.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,8 +16,8 @@ use alert_core::port::StateStore;
 use alert_es::writeback::EsStateStore;
 use serde_json::Value;
 
-use super::SqliteStore;
 use super::spool::SpooledStore;
+use super::{PostgresConfig, PostgresStore, SqliteStore};
 use crate::cluster::names_cluster;
 use crate::run_command::state_path;
 use crate::{Result, process_env};
@@ -40,8 +41,10 @@ use crate::{Result, process_env};
 pub fn uses_cluster_state(global: &GlobalConfig) -> bool {
     let sqlite_requested = match global.raw.get("state") {
         Some(Value::Object(state)) => {
-            state.get("type").and_then(Value::as_str) == Some("sqlite")
-                || state.contains_key("path")
+            matches!(
+                state.get("type").and_then(Value::as_str),
+                Some("sqlite" | "postgres")
+            ) || state.contains_key("path")
         }
         _ => false,
     };
@@ -52,6 +55,10 @@ pub fn uses_cluster_state(global: &GlobalConfig) -> bool {
 /// indices come with a local spool (see [`with_spool`]) so that a cluster refusing writes
 /// never stops delivery.
 pub fn open_state_store(global: &GlobalConfig) -> Result<Arc<dyn StateStore>> {
+    if let Some(postgres) = PostgresConfig::from_global(global)? {
+        tracing::info!("state kept in PostgreSQL");
+        return Ok(Arc::new(PostgresStore::open(&postgres)?));
+    }
     if uses_cluster_state(global) {
         let store = EsStateStore::from_options(&global.raw, &process_env)?;
         tracing::info!("state kept in the cluster's writeback indices");
