@@ -18,6 +18,8 @@ enum Policy {
     FailFirst(usize),
     /// Never answer the first request (the sender hangs), 200 afterwards.
     HangFirst,
+    /// 500 for the first request, no answer to the second, 200 afterwards.
+    FailThenHang,
 }
 
 #[derive(Default)]
@@ -94,13 +96,14 @@ fn handle(stream: TcpStream, n: usize, policy: Policy, log: &Mutex<Received>) {
     let _ = reader.read_exact(&mut body);
     let ok = match policy {
         Policy::FailFirst(k) => n >= k,
-        Policy::HangFirst if n == 0 => {
+        Policy::FailThenHang if n == 0 => false,
+        Policy::HangFirst | Policy::FailThenHang if n == policy_hang(policy) => {
             log.lock().unwrap().requests.push((key, false));
             // Hold the connection open without answering until the sender is gone.
             std::thread::sleep(Duration::from_secs(30));
             return;
         }
-        Policy::HangFirst => true,
+        Policy::HangFirst | Policy::FailThenHang => true,
     };
     log.lock().unwrap().requests.push((key, ok));
     let status = if ok {
@@ -113,6 +116,14 @@ fn handle(stream: TcpStream, n: usize, policy: Policy, log: &Mutex<Received>) {
         stream,
         "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
+}
+
+/// Which request a hanging policy never answers.
+fn policy_hang(policy: Policy) -> usize {
+    match policy {
+        Policy::FailThenHang => 1,
+        _ => 0,
+    }
 }
 
 /// A config, a rule posting each alert with curl, and three documents of the last minute.
@@ -288,4 +299,37 @@ fn a_receiver_down_past_alert_time_limit_marks_alerts_failed_and_reports_them() 
     );
     assert_eq!(failures(), 3, "{stderr}");
     assert!(stderr.contains("rule 'post' via command"), "{stderr}");
+}
+
+#[test]
+fn sigterm_during_a_hanging_retry_ends_the_daemon_within_ten_seconds_and_loses_nothing() {
+    // One alert: its first send fails, its retry (a later tick, when the daemon handles
+    // SIGTERM itself) hangs; curl would wait 20 s for it.
+    let receiver = Receiver::start(Policy::FailThenHang);
+    let dir = workdir(receiver.port, "");
+    let log = dir.path().join("logs/app.ndjson");
+    let first = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, format!("{}\n", first.lines().last().unwrap())).unwrap();
+    let daemon = spawn_daemon(dir.path());
+    assert!(wait_until(Duration::from_secs(20), || receiver
+        .all_keys()
+        .len()
+        >= 2));
+    let asked = Instant::now();
+    let stderr = stop(daemon);
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "stopped after {:?}; stderr:\n{stderr}",
+        asked.elapsed()
+    );
+    assert!(receiver.delivered_keys().is_empty());
+    // Nothing was lost: the next start delivers it, with the same idempotency key.
+    let child = spawn_daemon(dir.path());
+    let delivered = wait_until(Duration::from_secs(40), || {
+        !receiver.delivered_keys().is_empty()
+    });
+    let stderr = stop(child);
+    assert!(delivered, "stderr:\n{stderr}");
+    assert_eq!(receiver.delivered_keys().len(), 1);
+    assert_eq!(distinct(&receiver.all_keys()).len(), 1);
 }

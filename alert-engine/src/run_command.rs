@@ -339,8 +339,9 @@ fn tick(run_everys: impl IntoIterator<Item = Duration>) -> std::time::Duration {
 
 /// Runs the engine until `shutdown` completes (or, with `--end`, until the next cycle would
 /// start past it): every tick (see [`tick`]), the rules whose `run_every` has
-/// passed run, due aggregates are released and the outbox is delivered. A run in flight
-/// finishes before the loop stops; undelivered outbox rows stay for the next start.
+/// passed run, due aggregates are released and the outbox is delivered. `shutdown` stops the
+/// loop at once, a run or a send in flight included; undelivered outbox rows stay for the next
+/// start.
 /// `clock` reads the time (the wall clock in production).
 pub async fn run_daemon(
     global: &GlobalConfig,
@@ -405,11 +406,21 @@ pub async fn run_daemon(
                     eprintln!("warning: {problem}");
                 }
             }
-            let report = engine.run_due(clock()).await?;
+            // A signal ends the loop at once, even mid-run or mid-send (SIGTERM must win well
+            // within a supervisor's stop timeout): a run commits in one transaction or not at
+            // all, and a notification cut off stays in the outbox, its repeat after the restart
+            // carrying the same idempotency key.
+            let report = tokio::select! {
+                () = &mut shutdown => return Ok(()),
+                report = engine.run_due(clock()) => report?,
+            };
             on_cycle(&report);
             let mut oldest = engine.oldest_needed();
             if let Some(service) = &monitors {
-                let cycle = service.run_due(clock().as_data_time()).await?;
+                let cycle = tokio::select! {
+                    () = &mut shutdown => return Ok(()),
+                    cycle = service.run_due(clock().as_data_time()) => cycle?,
+                };
                 log_monitor_cycle(&cycle);
                 let needed = service.oldest_needed(cycle.enabled);
                 oldest = oldest.zip(needed).map(|(a, b)| a.min(b));
@@ -427,9 +438,10 @@ pub async fn run_daemon(
             if let Some(end) = options.end
                 && clock().as_data_time().plus(global.run_every) > end
             {
-                let delivery = engine
-                    .drain(clock, ONCE_RETRIES, Default::default())
-                    .await?;
+                let delivery = tokio::select! {
+                    () = &mut shutdown => return Ok(()),
+                    delivery = engine.drain(clock, ONCE_RETRIES, Default::default()) => delivery?,
+                };
                 on_cycle(&CycleReport {
                     delivery,
                     ..CycleReport::default()
