@@ -111,3 +111,48 @@ fn a_monitor_action_that_failed_in_a_run_once_over_old_logs_is_retried_by_the_ne
     );
     assert_eq!(receiver.requests().len(), 11);
 }
+
+#[test]
+fn monitors_over_logs_timed_by_another_field_read_it_from_timestamp_field() {
+    // The same logs and monitors with `@timestamp` renamed `logged_at` everywhere, and
+    // `timestamp_field: logged_at` in config.yaml.
+    let receiver = Receiver::start(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    example_in(dir.path(), &receiver.url("/alerts"));
+    let logs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/logs");
+    std::fs::create_dir(dir.path().join("logs")).unwrap();
+    for entry in std::fs::read_dir(logs).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            dir.path().join("logs").join(path.file_name().unwrap()),
+            text.replace("\"@timestamp\"", "\"logged_at\""),
+        )
+        .unwrap();
+    }
+    let config = std::fs::read_to_string(dir.path().join("config.yaml")).unwrap();
+    let config = config
+        .lines()
+        .map(|l| match l.trim_start().starts_with("paths:") {
+            true => "  paths: [\"logs/*.ndjson\"]".to_string(),
+            false => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        format!("{config}\ntimestamp_field: logged_at\n"),
+    )
+    .unwrap();
+    for entry in std::fs::read_dir(dir.path().join("monitors")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"@timestamp\"", "\"logged_at\"")).unwrap();
+    }
+    let stdout = run_once(dir.path());
+    assert!(
+        stdout.contains("trigger 'failed root password on a host': 3 bucket(s) matched"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("monitor actions: 4 delivered"), "{stdout}");
+}

@@ -189,7 +189,7 @@ async fn once_backend(global: &GlobalConfig, rules: &[Rule]) -> Result<OnceBacke
             local: None,
         });
     }
-    let backend = Arc::new(local_backend_for(rules));
+    let backend = Arc::new(local_backend_for(global, rules));
     let loaded = match SourceConfig::from_global(global)? {
         SourceConfig::Files { paths, .. } => load_files(&backend, &expand(&paths)?)?,
         SourceConfig::Stdin => {
@@ -207,11 +207,19 @@ async fn once_backend(global: &GlobalConfig, rules: &[Rule]) -> Result<OnceBacke
     })
 }
 
-/// A local backend indexing documents by ElastAlert2's ISO `@timestamp` (what monitors
-/// search) and by every other time field the rules read.
-fn local_backend_for(rules: &[Rule]) -> LocalBackend {
+/// A local backend indexing documents by the monitors' time field first (config.yaml's
+/// `timestamp_field`, else `@timestamp`, ISO: what their searches and documents are timed by)
+/// and by every other time field the rules read.
+fn local_backend_for(global: &GlobalConfig, rules: &[Rule]) -> LocalBackend {
+    let monitors = global
+        .raw
+        .get("timestamp_field")
+        .and_then(Value::as_str)
+        .map_or_else(TimeField::default_iso, |field| {
+            TimeField::new(field, alert_core::time::TimestampType::Iso)
+        });
     let fields = rules.iter().map(TimeField::of);
-    LocalBackend::with_time_fields(std::iter::once(TimeField::default_iso()).chain(fields))
+    LocalBackend::with_time_fields(std::iter::once(monitors).chain(fields))
 }
 
 /// Runs every enabled rule once and delivers the alerts. Over local files, without
@@ -506,7 +514,7 @@ async fn local_source(
     rules: &[Rule],
     store: &dyn StateStore,
 ) -> Result<(Arc<LocalBackend>, Option<FileFollower>)> {
-    let backend = Arc::new(local_backend_for(rules));
+    let backend = Arc::new(local_backend_for(global, rules));
     let mut follower = None;
     match SourceConfig::from_global(global)? {
         SourceConfig::Files {
