@@ -129,8 +129,8 @@ impl Engine {
 
     /// Runs every rule once at `now` (wall clock), then looks at the store, releases due
     /// aggregates and delivers the outbox. A failing rule is reported and recorded in the
-    /// store; the others still run. Rule runs are spawned on the current tokio runtime (a multi-thread one runs them
-    /// in parallel).
+    /// store; the others still run. Rule runs are spawned on the current tokio runtime (a
+    /// multi-thread one runs them in parallel).
     pub async fn run_cycle(&mut self, now: WallTime) -> Result<CycleReport> {
         self.run_rules(now, true).await
     }

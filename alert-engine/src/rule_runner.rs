@@ -65,14 +65,19 @@ pub struct RunReport {
     pub silences_set: Vec<String>,
 }
 
-/// The clocks of one run: the wall clock when it started (scheduling, commit time), the same
-/// instant as data time (date math in filters, a live run's end), and a monotonic start for
-/// `time_taken`.
+/// The clocks of one run: the wall clock when it started (scheduling, commit time) and a
+/// monotonic start for `time_taken`.
 #[derive(Debug, Clone, Copy)]
 struct RunClock {
     wall: WallTime,
-    data: Timestamp,
     started: std::time::Instant,
+}
+
+impl RunClock {
+    /// The start as data time: date math in filters and a live run's end.
+    fn data(self) -> Timestamp {
+        self.wall.as_data_time()
+    }
 }
 
 impl RunReport {
@@ -200,19 +205,18 @@ impl RuleRunner {
     ) -> Result<RunReport> {
         let clock = RunClock {
             wall: now,
-            data: now.as_data_time(),
             started: std::time::Instant::now(),
         };
         self.next_due = Some(now.plus(self.rule.run_every));
         let end = settings
             .explicit_end
             .or(self.offline_end())
-            .unwrap_or_else(|| run_end(&self.rule, clock.data));
+            .unwrap_or_else(|| run_end(&self.rule, clock.data()));
         let mut pause = None;
         match self
             .limit
             .as_ref()
-            .map(|l| l.decide(end, self.rule.run_every, clock.data, self.has_run))
+            .map(|l| l.decide(end, self.rule.run_every, clock.data(), self.has_run))
         {
             None | Some(LimitDecision::Run) => {}
             Some(LimitDecision::Wait { until, next_start }) => {
@@ -285,7 +289,7 @@ impl RuleRunner {
         end: Timestamp,
         clock: RunClock,
     ) -> Result<RunReport> {
-        let now = clock.data;
+        let now = clock.data();
         if !self.has_run {
             self.history.stored_end = store.rule_status(&self.rule.name).await?.map(|s| s.end);
         }
@@ -440,7 +444,7 @@ impl RuleRunner {
         hits: u64,
         clock: RunClock,
     ) -> Result<RunReport> {
-        let now = clock.data;
+        let now = clock.data();
         let mut matches = self.rule_type.take_matches();
         let count = matches.len() as u64;
         // A run without matches reads neither silences nor aggregates (ElastAlert2 reads them
@@ -486,7 +490,7 @@ impl RuleRunner {
                 i64::try_from(clock.started.elapsed().as_micros()).unwrap_or(i64::MAX),
             ),
         };
-        let commit = processor.finish(status, clock.wall);
+        let commit = processor.finish(Some(status), clock.wall);
         report.silences_set = commit.silences.iter().map(|s| s.key.clone()).collect();
         let appended = commit
             .alerts

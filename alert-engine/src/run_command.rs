@@ -501,10 +501,8 @@ fn log_monitor_cycle(report: &MonitorCycleReport) {
 
 /// The wall clock, for the REST API's `_execute` and acknowledgements.
 fn wall_clock() -> Timestamp {
-    let micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-    Timestamp::from_micros(micros)
+    // Monitors still take the wall clock as `Timestamp` (see `monitor/delivery.rs`).
+    WallTime::from_system(std::time::SystemTime::now()).as_data_time()
 }
 
 /// The local source of the daemon: files read in full, files followed (resumed from the

@@ -144,9 +144,9 @@ impl<'r> MatchProcessor<'r> {
         Disposition::Aggregated { alert_time }
     }
 
-    /// The commit of the run, made `at` (wall clock): its status, the silences it set and
-    /// the alerts it wrote.
-    pub fn finish(self, status: RuleStatus, at: WallTime) -> RunCommit {
+    /// The commit of the run, made `at` (wall clock): its status (`None` for writes outside
+    /// a run, such as a test run's alerts), the silences it set and the alerts it wrote.
+    pub fn finish(self, status: Option<RuleStatus>, at: WallTime) -> RunCommit {
         let silences = self
             .changed_silences
             .iter()
@@ -155,7 +155,7 @@ impl<'r> MatchProcessor<'r> {
         RunCommit {
             rule: self.rule.name.clone(),
             at,
-            status: Some(status),
+            status,
             silences,
             alerts: self.writes,
         }
@@ -267,7 +267,10 @@ mod tests {
             .iter()
             .map(|b| p.process(matched(b.clone(), "00:00")))
             .collect();
-        (seen, p.finish(status(now), WallTime::from_data_time(now)))
+        (
+            seen,
+            p.finish(Some(status(now)), WallTime::from_data_time(now)),
+        )
     }
 
     #[test]
@@ -395,7 +398,10 @@ mod tests {
             let seen = p.process(matched(json!({}), time));
             assert!(matches!(seen, Disposition::Aggregated { .. }), "{seen:?}");
         }
-        let commit = p.finish(status(at("01:00")), WallTime::from_data_time(at("01:00")));
+        let commit = p.finish(
+            Some(status(at("01:00"))),
+            WallTime::from_data_time(at("01:00")),
+        );
         let groups: Vec<(Timestamp, usize)> = commit
             .alerts
             .iter()
@@ -414,7 +420,10 @@ mod tests {
         for time in ["00:00", "00:05"] {
             p.process(matched(json!({}), time));
         }
-        let commit = p.finish(status(at("01:00")), WallTime::from_data_time(at("01:00")));
+        let commit = p.finish(
+            Some(status(at("01:00"))),
+            WallTime::from_data_time(at("01:00")),
+        );
         assert_eq!(commit.alerts.len(), 2, "as ElastAlert2 without the flag");
     }
 
@@ -430,7 +439,10 @@ mod tests {
         let mut p = MatchProcessor::new(&r, at("01:00"), LIMIT, vec![], open).unwrap();
         p.process(matched(json!({"n": 1}), "00:59"));
         p.process(matched(json!({"n": 2}), "00:59"));
-        let commit = p.finish(status(at("01:00")), WallTime::from_data_time(at("01:00")));
+        let commit = p.finish(
+            Some(status(at("01:00"))),
+            WallTime::from_data_time(at("01:00")),
+        );
         let [AlertWrite::Append { id: 7, matches }] = commit.alerts.as_slice() else {
             panic!("one append: {:?}", commit.alerts)
         };

@@ -3,7 +3,7 @@
 //! `alert test-rule` shows and sends what the daemon would, as `elastalert-test-rule` runs
 //! ElastAlert2's own `run_rule`.
 
-use alert_core::alert::{AlertState, AlertWrite, Disposition, Match, MatchProcessor, RuleStatus};
+use alert_core::alert::{AlertState, AlertWrite, Disposition, Match, MatchProcessor};
 use alert_core::config::Rule;
 use alert_core::time::{Duration, Timestamp, WallTime};
 
@@ -38,16 +38,7 @@ pub fn alerts_of(rule: &Rule, matches: &[Match], end: Timestamp) -> Result<TestA
             suppressed += 1;
         }
     }
-    let status = RuleStatus {
-        rule: rule.name.clone(),
-        start: end,
-        end,
-        hits: 0,
-        matches: matches.len() as u64,
-        ran_at: WallTime::from_data_time(end),
-        time_taken: Duration::ZERO,
-    };
-    let commit = processor.finish(status, WallTime::from_data_time(end));
+    let commit = processor.finish(None, WallTime::from_data_time(end));
     let alerts = commit
         .alerts
         .into_iter()
